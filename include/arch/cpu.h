@@ -1,0 +1,29 @@
+/*
+ * The arch seam for CPU basics. Generic code (vmm/, mm/, drivers/, boot/main.c)
+ * calls only arch_* functions declared under include/arch/; arch/x86,
+ * arch/arm64 and arch/fake (the host build used by unit tests) implement them.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <hv/types.h>
+
+/* Hint to the CPU that we are spinning (PAUSE / YIELD). */
+void arch_cpu_relax(void);
+
+/* Monotonic time since boot in nanoseconds (TSC / CNTVCT based). */
+u64 arch_time_ns(void);
+
+/* A raw cycle/tick counter for benchmarks (RDTSC / CNTVCT_EL0). */
+u64 arch_ticks(void);
+
+/* Print the caller's registers and a frame-pointer backtrace to the console. */
+void arch_dump_state(void);
+
+/*
+ * Stop the machine: under QEMU, exit with this status (0 = success) through
+ * isa-debug-exit / PSCI SYSTEM_OFF / semihosting; on bare metal, halt forever.
+ */
+__noreturn void arch_shutdown(int status);
+
+#endif /* ARCH_CPU_H */
