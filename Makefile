@@ -40,12 +40,19 @@ else
 $(error ARCH must be x86_64, arm64 or fake, not '$(ARCH)')
 endif
 
-# Files that only some arches build (device drivers, freestanding libc parts).
-# Each real arch's build.mk adds the ones it wants to ARCH_SRCS.
-ARCH_ONLY_SRCS := mm/string.c $(wildcard drivers/uart16550.c drivers/pl011.c)
+# Generic files that go into every hypervisor image but never into the host
+# build, where arch/fake provides the same functions on top of the C library
+# (string primitives, the page and object allocators' glue).
+IMAGE_ONLY_SRCS := $(wildcard mm/string.c mm/page.c mm/alloc.c)
+# Device drivers: each real arch's build.mk adds the ones it uses to ARCH_SRCS.
+DEVICE_SRCS := $(wildcard drivers/uart16550.c drivers/pl011.c)
+ARCH_ONLY_SRCS := $(IMAGE_ONLY_SRCS) $(DEVICE_SRCS)
 
+# boot/main.c is the image's entry sequence; the other boot/*.c files parse
+# boot protocols and are plain C tested on the host.
 GENERIC_SRCS := $(filter-out $(ARCH_ONLY_SRCS), \
-	$(wildcard drivers/*.c mm/*.c vmm/*.c vmm/*/*.c vmm/*/*/*.c))
+	$(wildcard boot/*.c drivers/*.c mm/*.c vmm/*.c vmm/*/*.c vmm/*/*/*.c))
+GENERIC_SRCS := $(filter-out boot/main.c, $(GENERIC_SRCS))
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wmissing-declarations -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wwrite-strings \

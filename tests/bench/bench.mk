@@ -4,7 +4,7 @@
 # assert nothing: they are not tests.
 
 BENCH_DIR := $(BUILD_ROOT)/fake-bench
-BENCH_CFLAGS := $(COMMON_CFLAGS) -O2 -D_GNU_SOURCE -Itests/unit/support
+BENCH_CFLAGS := $(COMMON_CFLAGS) -O2 -D_GNU_SOURCE -Itests/unit/support -Iarch/fake/include
 BENCHES := $(patsubst tests/bench/%.c,$(BENCH_DIR)/%,$(wildcard tests/bench/bench_*.c))
 
 $(BENCH_DIR)/obj/%.o: %.c

@@ -10,7 +10,7 @@
 HOST_CC ?= gcc
 HOST_SRCS := $(GENERIC_SRCS) $(wildcard arch/fake/*.c)
 SUPPORT_SRCS := $(wildcard tests/unit/support/*.c)
-HOST_CFLAGS := $(COMMON_CFLAGS) -O1 -D_GNU_SOURCE -Itests/unit/support
+HOST_CFLAGS := $(COMMON_CFLAGS) -O1 -D_GNU_SOURCE -Itests/unit/support -Iarch/fake/include
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 TSAN_FLAGS := -fsanitize=thread
 

@@ -1,0 +1,94 @@
+/*
+ * What the boot loader told us, in one arch-neutral structure.
+ *
+ * Filled once at boot by a protocol parser (boot/multiboot.c for Multiboot v1
+ * and v2 on x86_64, boot/fdt.c for the arm64 device tree) and read-only
+ * afterwards. The memory map is normalised by bootinfo_add_region(): sorted by
+ * base, no overlaps (where two regions overlap, the more restrictive type wins
+ * for the overlapping part), zero-length regions dropped.
+ *
+ * Strings point into bootinfo-owned storage, never into loader memory, so the
+ * loader's structures may be reused once parsing is done.
+ */
+#ifndef HV_BOOTINFO_H
+#define HV_BOOTINFO_H
+
+#include <hv/types.h>
+
+/* Ordered from least to most restrictive: on overlap, the larger value wins. */
+enum mem_type {
+	MEM_USABLE = 1,       /* free RAM */
+	MEM_ACPI_RECLAIM = 2, /* ACPI tables: RAM once they are parsed (we keep them) */
+	MEM_ACPI_NVS = 3,     /* firmware-owned across sleep states */
+	MEM_RESERVED = 4,     /* firmware, MMIO or otherwise not ours */
+	MEM_BAD = 5,          /* defective RAM */
+};
+
+struct mem_region {
+	u64 base;
+	u64 size;
+	enum mem_type type;
+};
+
+struct boot_module {
+	u64 start; /* physical, inclusive */
+	u64 end;   /* physical, exclusive */
+	const char *cmdline;
+};
+
+struct boot_framebuffer {
+	bool present;
+	u64 addr;
+	u32 pitch, width, height;
+	u8 bpp;
+	u8 type; /* 0 indexed, 1 RGB, 2 EGA text (Multiboot numbering) */
+};
+
+#define BOOTINFO_MAX_REGIONS  128
+#define BOOTINFO_MAX_MODULES  16
+#define BOOTINFO_CMDLINE_MAX  1024
+#define BOOTINFO_STRINGS_SIZE 4096
+
+struct boot_info {
+	const char *protocol;    /* "multiboot1", "multiboot2", "fdt" */
+	const char *loader_name; /* as the loader gave it, or "" */
+	const char *cmdline;     /* the hypervisor's command line, or "" */
+
+	u32 region_count;
+	struct mem_region regions[BOOTINFO_MAX_REGIONS];
+
+	u32 module_count;
+	struct boot_module modules[BOOTINFO_MAX_MODULES];
+
+	struct boot_framebuffer fb;
+
+	u64 acpi_rsdp; /* physical address of the ACPI RSDP, 0 if unknown */
+	u64 fdt;       /* physical address of the flattened device tree, 0 if none */
+
+	/* Problems found while parsing (truncated tags, too many regions, ...). */
+	u32 warning_count;
+
+	/* Backing store for the strings above. */
+	u32 strings_used;
+	char strings[BOOTINFO_STRINGS_SIZE];
+};
+
+/* Empty the structure (no regions, empty strings). */
+void bootinfo_init(struct boot_info *bi, const char *protocol);
+
+/*
+ * Add a memory-map entry, keeping the map sorted and non-overlapping.
+ * Zero-length entries are ignored; an entry that wraps past 2^64 is clipped.
+ * Returns HV_ENOMEM (and counts a warning) when the table is full.
+ */
+int bootinfo_add_region(struct boot_info *bi, u64 base, u64 size, enum mem_type type);
+
+/* Copy a string into the structure's storage; NULL if it does not fit. */
+const char *bootinfo_strdup(struct boot_info *bi, const char *s, size_t max_len);
+
+/* Sum of MEM_USABLE bytes. */
+u64 bootinfo_usable_bytes(const struct boot_info *bi);
+
+const char *mem_type_name(enum mem_type type);
+
+#endif /* HV_BOOTINFO_H */
