@@ -1,0 +1,42 @@
+/*
+ * The arch seam for bring-up: what boot/main.c asks of each architecture, in
+ * the order it asks. Each function is called exactly once, on the boot CPU.
+ */
+#ifndef ARCH_BOOT_H
+#define ARCH_BOOT_H
+
+#include <hv/bootinfo.h>
+#include <hv/types.h>
+
+/*
+ * First C code: bring up the boot console (early UART at its default
+ * address) and the exception vectors, so everything after can print and any
+ * fault is reported. BSS is already zero and a stack is set up.
+ */
+void arch_early_init(void);
+
+/*
+ * Turn what the loader passed (x86: Multiboot magic in arg0, info pointer in
+ * arg1; arm64: DTB address in arg0) into bi. Never fails: problems are logged
+ * and counted in bi->warning_count, and a missing memory map leaves it empty
+ * (main then stops with a clear message).
+ */
+void arch_bootinfo_parse(struct boot_info *bi, u64 arg0, u64 arg1);
+
+/* Physical range [start, end) of the hypervisor image, BSS and boot stack included. */
+void arch_image_range(hpa_t *start, hpa_t *end);
+
+/*
+ * Build and load the hypervisor's own page tables: every usable RAM range and
+ * the devices we drive, identity-mapped; image sections with W^X (text RX,
+ * rodata R, data/bss RW+NX). Uses the frame allocator.
+ */
+void arch_paging_init(const struct boot_info *bi);
+
+/*
+ * Detect the CPU's identity and virtualization features (VMX/SVM, EPT/NPT,
+ * huge-page sizes; EL2, stage-2 granules and IPA size on arm64) and print them.
+ */
+void arch_cpu_features_init(void);
+
+#endif /* ARCH_BOOT_H */
