@@ -13,7 +13,8 @@ KERNEL_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -nostdlib -fno-builtin -fno-sta
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
 	-fno-asynchronous-unwind-tables -mno-sse -mno-mmx -mno-80387 -Iarch/x86/include
 
-ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard boot/main.c drivers/uart16550.c arch/x86/*.c)
+# boot/main.c joins when the x86 entry code and the mm/ modules it calls exist.
+ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard drivers/uart16550.c arch/x86/*.c)
 KERNEL_SRCS := $(GENERIC_SRCS) $(ARCH_SRCS)
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/obj/%.o)
 
