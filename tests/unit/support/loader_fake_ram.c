@@ -54,6 +54,8 @@ void fake_ram_init(struct fake_ram *f, const struct guest_range *ranges, u32 cou
 
 void fake_ram_free(struct fake_ram *f)
 {
+	if (!f->pages)
+		return;
 	for (u64 i = 0; i < f->page_count; i++)
 		free(f->pages[i]);
 	free(f->pages);
