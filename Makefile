@@ -89,7 +89,7 @@ check: $(SETUP_STAMP)
 	$(Q)bash scripts/check.sh
 
 format:
-	$(Q)git ls-files '*.c' '*.h' | xargs clang-format -i
+	$(Q)git ls-files --cached --others --exclude-standard '*.c' '*.h' | xargs clang-format -i
 
 # --- tests -----------------------------------------------------------------------------
 # scripts/test.sh runs the unit tests and the integration tests and ends with

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 fail=0
 
 echo "== clang-format"
-mapfile -t files < <(git ls-files '*.c' '*.h' | while read -r f; do [[ -f $f ]] && echo "$f"; done)
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' | while read -r f; do [[ -f $f ]] && echo "$f"; done)
 if ((${#files[@]})); then
 	if ! clang-format --dry-run --Werror "${files[@]}" 2>build/check-format.log; then
 		grep -E '^[^ ].*(warning|error):' build/check-format.log | cut -d: -f1 | sort -u |
