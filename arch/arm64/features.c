@@ -93,5 +93,7 @@ void arch_cpu_features_init(void)
 		 g4 ? " 4K" : "", g16 ? " 16K" : "", g64 ? " 64K" : "", vmid == 2 ? 16 : 8);
 	log_info("virt: PA range %u bits (PARange %u), IPA up to %u bits; hypervisor VA %u bits",
 		 pa_bits(parange), parange, pa_bits(parange), arm64_boot.va_bits);
-	log_info("cpu: counter %llu Hz", (unsigned long long)arm64_counter_hz());
+	log_info("cpu: counter %llu Hz; boot: first instruction to hv_main took %llu ticks",
+		 (unsigned long long)arm64_counter_hz(),
+		 (unsigned long long)(arm64_main_ticks - arm64_entry_ticks));
 }

@@ -160,4 +160,12 @@ typedef void (*fdt_warn_fn)(void *ctx, const char *msg);
  */
 void fdt_parse(const struct fdt *fdt, struct fdt_platform *out, fdt_warn_fn warn, void *ctx);
 
+/*
+ * Fill bi from the DTB at physical address fdt_pa, of which avail bytes are
+ * mapped (boot/fdt_bootinfo.c). A refused blob leaves bi empty (protocol
+ * "fdt", no regions) and returns HV_EINVAL; everything else is logged,
+ * counted in bi->warning_count, and returns 0.
+ */
+int fdt_to_bootinfo(struct boot_info *bi, u64 fdt_pa, size_t avail);
+
 #endif /* HV_FDT_H */

@@ -19,6 +19,7 @@ extern char __stack_block[], __image_end[];
 /* Written by entry.S once the MMU is on. */
 extern u64 arm64_entry_ticks; /* CNTPCT_EL0 at the first instruction */
 extern u64 arm64_entry_sctlr; /* SCTLR_EL2 as the loader left it */
+extern u64 arm64_main_ticks;  /* CNTPCT_EL0 when hv_main() started (arch_early_init) */
 
 /* What arm64_boot_map_init() found; read-only once the MMU is on. */
 struct arm64_boot {
