@@ -19,5 +19,6 @@ void arch_bootinfo_parse(struct boot_info *bi, u64 arg0, u64 arg1)
 		bi->warning_count++;
 		return;
 	}
-	fdt_to_bootinfo(bi, arg0, arm64_boot.fdt.size);
+	if (fdt_to_bootinfo(bi, arg0, arm64_boot.fdt.size) == 0)
+		arm64_log_devices(bi);
 }

@@ -62,6 +62,7 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 			arm64_boot.fdt_err.offset);
 	fill_bootinfo(&boot_info, p);
 	log_info("fdt: model \"%s\", bootargs \"%s\"", p->model, p->bootargs);
+	arm64_log_devices(&boot_info);
 	for (u32 i = 0; i < p->ram_count; i++) {
 		log_info("mem: [0x%016llx, 0x%016llx) RAM", (unsigned long long)p->ram[i].base,
 			 (unsigned long long)(p->ram[i].base + p->ram[i].size));

@@ -38,6 +38,10 @@ extern struct arm64_boot arm64_boot;
 /* Called by entry.S with the MMU off; returns only with MAIR, TCR and TTBR0 set. */
 void arm64_boot_map_init(u64 dtb);
 
+/* Log the UART, GIC, timer and boot modules the loader described. */
+struct boot_info;
+void arm64_log_devices(const struct boot_info *bi);
+
 /* Cache and MMU maintenance (arch/arm64/cache.S). */
 void arm64_dcache_inval_poc(u64 start, u64 end);
 void arm64_dcache_clean_poc(u64 start, u64 end);
