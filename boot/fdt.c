@@ -168,7 +168,7 @@ static void parse_memory(struct parse *p)
 	int rm;
 
 	for (int n = fdt_first_child(fdt, fdt_root(fdt)); n >= 0; n = fdt_next_sibling(fdt, n)) {
-		const char *type = fdt_prop_str(fdt, n, "device_type");
+		const char *type = fdt_getprop_str(fdt, n, "device_type");
 
 		if (type && strcmp(type, "memory") == 0 && fdt_is_enabled(fdt, n))
 			for_each_reg(p, n, memory_reg);
@@ -188,10 +188,11 @@ static void parse_memory(struct parse *p)
 	for (int n = rm >= 0 ? fdt_first_child(fdt, rm) : -1; n >= 0;
 	     n = fdt_next_sibling(fdt, n)) {
 		/* Children without reg are pools the OS allocates dynamically: not ours. */
-		if (!fdt_is_enabled(fdt, n) || !fdt_prop(fdt, n, "reg", NULL))
+		if (!fdt_is_enabled(fdt, n) || !fdt_getprop(fdt, n, "reg", NULL))
 			continue;
-		for_each_reg(
-		    p, n, fdt_prop(fdt, n, "no-map", NULL) ? reserved_reg_nomap : reserved_reg_map);
+		for_each_reg(p, n,
+			     fdt_getprop(fdt, n, "no-map", NULL) ? reserved_reg_nomap
+								 : reserved_reg_map);
 	}
 }
 
@@ -199,7 +200,7 @@ static void parse_memory(struct parse *p)
 static bool chosen_addr(struct parse *p, int chosen, const char *name, u64 *v)
 {
 	u32 len;
-	const void *val = fdt_prop(p->fdt, chosen, name, &len);
+	const void *val = fdt_getprop(p->fdt, chosen, name, &len);
 
 	if (!val)
 		return false;
@@ -219,8 +220,8 @@ static void parse_chosen(struct parse *p, int chosen)
 
 	if (chosen < 0)
 		return;
-	if (fdt_prop(fdt, chosen, "bootargs", NULL)) {
-		const char *args = fdt_prop_str(fdt, chosen, "bootargs");
+	if (fdt_getprop(fdt, chosen, "bootargs", NULL)) {
+		const char *args = fdt_getprop_str(fdt, chosen, "bootargs");
 
 		if (args)
 			o->bootargs = args;
@@ -245,11 +246,11 @@ static void parse_chosen(struct parse *p, int chosen)
 static int stdout_node(struct parse *p, int chosen)
 {
 	const struct fdt *fdt = p->fdt;
-	const char *path = chosen >= 0 ? fdt_prop_str(fdt, chosen, "stdout-path") : NULL;
+	const char *path = chosen >= 0 ? fdt_getprop_str(fdt, chosen, "stdout-path") : NULL;
 	size_t n = 0;
 
 	if (!path)
-		path = chosen >= 0 ? fdt_prop_str(fdt, chosen, "linux,stdout-path") : NULL;
+		path = chosen >= 0 ? fdt_getprop_str(fdt, chosen, "linux,stdout-path") : NULL;
 	if (!path)
 		return -1;
 	while (path[n] && path[n] != ':')
@@ -263,7 +264,7 @@ static int stdout_node(struct parse *p, int chosen)
 			return -1;
 		memcpy(alias, path, n);
 		alias[n] = '\0';
-		target = fdt_prop_str(fdt, aliases, alias);
+		target = fdt_getprop_str(fdt, aliases, alias);
 		if (!target)
 			return -1;
 		path = target;
@@ -277,7 +278,7 @@ static u32 uart_clock(struct parse *p, int uart)
 {
 	const struct fdt *fdt = p->fdt;
 	u32 len;
-	const u8 *clocks = fdt_prop(fdt, uart, "clocks", &len);
+	const u8 *clocks = fdt_getprop(fdt, uart, "clocks", &len);
 	int provider;
 
 	/* The PL011 binding lists "uartclk" first; its provider must have #clock-cells = 0. */
@@ -285,9 +286,9 @@ static u32 uart_clock(struct parse *p, int uart)
 		return 0;
 	provider = fdt_find_phandle(fdt, fdt_be32(clocks));
 	if (provider < 0 || !fdt_is_compatible(fdt, provider, "fixed-clock") ||
-	    fdt_prop_u32(fdt, provider, "#clock-cells", 0) != 0)
+	    fdt_getprop_u32(fdt, provider, "#clock-cells", 0) != 0)
 		return 0;
-	return fdt_prop_u32(fdt, provider, "clock-frequency", 0);
+	return fdt_getprop_u32(fdt, provider, "clock-frequency", 0);
 }
 
 static void parse_uart(struct parse *p, int chosen)
@@ -340,7 +341,7 @@ static enum boot_irqchip_type gic_type(const struct fdt *fdt, int node)
 	static const char *const v2[] = { "arm,gic-400", "arm,cortex-a15-gic", "arm,cortex-a9-gic",
 					  "arm,cortex-a7-gic" };
 
-	if (node < 0 || !fdt_prop(fdt, node, "interrupt-controller", NULL) ||
+	if (node < 0 || !fdt_getprop(fdt, node, "interrupt-controller", NULL) ||
 	    !fdt_is_enabled(fdt, node))
 		return BOOT_IRQCHIP_NONE;
 	if (fdt_is_compatible(fdt, node, "arm,gic-v3"))
@@ -368,7 +369,7 @@ static int parse_gic(struct parse *p)
 	const struct fdt *fdt = p->fdt;
 	struct boot_irqchip *g = &p->out->irqchip;
 	int root = fdt_root(fdt);
-	int node = fdt_find_phandle(fdt, fdt_prop_u32(fdt, root, "interrupt-parent", 0));
+	int node = fdt_find_phandle(fdt, fdt_getprop_u32(fdt, root, "interrupt-parent", 0));
 	u32 len, next;
 	const u8 *irqs;
 
@@ -384,7 +385,7 @@ static int parse_gic(struct parse *p)
 	g->type = gic_type(fdt, node);
 	gic_reg(p, node, 0, &g->dist, true);
 	if (g->type == BOOT_IRQCHIP_GICV3) {
-		g->redist_regions = fdt_prop_u32(fdt, node, "#redistributor-regions", 1);
+		g->redist_regions = fdt_getprop_u32(fdt, node, "#redistributor-regions", 1);
 		if (g->redist_regions == 0 || g->redist_regions > 64) {
 			warnf(p, "%s: #redistributor-regions %u out of range", name_of(p, node),
 			      g->redist_regions);
@@ -398,9 +399,9 @@ static int parse_gic(struct parse *p)
 	gic_reg(p, node, next, &g->cpu, g->type == BOOT_IRQCHIP_GICV2);
 	gic_reg(p, node, next + 1, &g->hyp, false);
 	gic_reg(p, node, next + 2, &g->vcpu, false);
-	irqs = fdt_prop(fdt, node, "interrupts", &len);
+	irqs = fdt_getprop(fdt, node, "interrupts", &len);
 	g->maint_irq = dt_irq(irqs, len, 0);
-	if (fdt_prop_u32(fdt, node, "#interrupt-cells", 0) != GIC_DT_CELLS) {
+	if (fdt_getprop_u32(fdt, node, "#interrupt-cells", 0) != GIC_DT_CELLS) {
 		warnf(p, "%s: #interrupt-cells is not 3", name_of(p, node));
 		return -1;
 	}
@@ -424,8 +425,8 @@ static void parse_timer(struct parse *p, bool have_gic)
 		warnf(p, "no arm,armv8-timer node");
 		return;
 	}
-	t->freq_hz = fdt_prop_u32(fdt, node, "clock-frequency", 0);
-	irqs = fdt_prop(fdt, node, "interrupts", &len);
+	t->freq_hz = fdt_getprop_u32(fdt, node, "clock-frequency", 0);
+	irqs = fdt_getprop(fdt, node, "interrupts", &len);
 	if (!have_gic || !irqs || len % (GIC_DT_CELLS * 4) ||
 	    len < (TIMER_HYP_PHYS + 1) * GIC_DT_CELLS * 4) {
 		warnf(p, "%s: interrupts missing or not in GIC form", name_of(p, node));
@@ -450,7 +451,7 @@ static void parse_psci(struct parse *p)
 			break;
 	if (node < 0)
 		return;
-	method = fdt_prop_str(fdt, node, "method");
+	method = fdt_getprop_str(fdt, node, "method");
 	if (method && strcmp(method, "smc") == 0)
 		p->out->psci = FDT_PSCI_SMC;
 	else if (method && strcmp(method, "hvc") == 0)
@@ -463,7 +464,7 @@ void fdt_parse(const struct fdt *fdt, struct fdt_platform *out, fdt_warn_fn warn
 {
 	struct parse p = { fdt, out, warn, ctx };
 	int chosen = fdt_find_path(fdt, "/chosen", sizeof("/chosen") - 1);
-	const char *model = fdt_prop_str(fdt, fdt_root(fdt), "model");
+	const char *model = fdt_getprop_str(fdt, fdt_root(fdt), "model");
 
 	memset(out, 0, sizeof(*out));
 	out->model = model ? model : "";

@@ -355,7 +355,7 @@ const char *fdt_node_name(const struct fdt *fdt, int node)
 	return (const char *)fdt->blob + node + 4;
 }
 
-const void *fdt_prop(const struct fdt *fdt, int node, const char *name, u32 *len)
+const void *fdt_getprop(const struct fdt *fdt, int node, const char *name, u32 *len)
 {
 	int off = next_token(fdt, node);
 	u32 t;
@@ -376,18 +376,18 @@ const void *fdt_prop(const struct fdt *fdt, int node, const char *name, u32 *len
 	return NULL;
 }
 
-u32 fdt_prop_u32(const struct fdt *fdt, int node, const char *name, u32 dflt)
+u32 fdt_getprop_u32(const struct fdt *fdt, int node, const char *name, u32 dflt)
 {
 	u32 len;
-	const void *v = fdt_prop(fdt, node, name, &len);
+	const void *v = fdt_getprop(fdt, node, name, &len);
 
 	return v && len == 4 ? fdt_be32(v) : dflt;
 }
 
-const char *fdt_prop_str(const struct fdt *fdt, int node, const char *name)
+const char *fdt_getprop_str(const struct fdt *fdt, int node, const char *name)
 {
 	u32 len;
-	const char *v = fdt_prop(fdt, node, name, &len);
+	const char *v = fdt_getprop(fdt, node, name, &len);
 
 	if (!v || len == 0 || v[len - 1] != '\0')
 		return NULL;
@@ -397,7 +397,7 @@ const char *fdt_prop_str(const struct fdt *fdt, int node, const char *name)
 bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
 {
 	u32 len;
-	const char *v = fdt_prop(fdt, node, "compatible", &len);
+	const char *v = fdt_getprop(fdt, node, "compatible", &len);
 	size_t want = strlen(compat);
 
 	if (!v)
@@ -416,7 +416,7 @@ bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat)
 bool fdt_is_enabled(const struct fdt *fdt, int node)
 {
 	u32 len;
-	const char *status = fdt_prop(fdt, node, "status", &len);
+	const char *status = fdt_getprop(fdt, node, "status", &len);
 
 	if (!status)
 		return true;
@@ -474,7 +474,7 @@ int fdt_find_phandle(const struct fdt *fdt, u32 ph)
 	if (ph == 0 || ph == 0xffffffffu)
 		return -1;
 	for (int n = fdt_root(fdt); n >= 0; n = fdt_next_node(fdt, n))
-		if (fdt_prop_u32(fdt, n, "phandle", 0) == ph)
+		if (fdt_getprop_u32(fdt, n, "phandle", 0) == ph)
 			return n;
 	return -1;
 }
@@ -490,12 +490,12 @@ void fdt_rsv_entry(const struct fdt *fdt, u32 i, u64 *base, u64 *size)
 /* The cell counts a node gives its children (Devicetree Specification 2.3.5 defaults). */
 static u32 address_cells(const struct fdt *fdt, int node)
 {
-	return fdt_prop_u32(fdt, node, "#address-cells", 2);
+	return fdt_getprop_u32(fdt, node, "#address-cells", 2);
 }
 
 static u32 size_cells(const struct fdt *fdt, int node)
 {
-	return fdt_prop_u32(fdt, node, "#size-cells", 1);
+	return fdt_getprop_u32(fdt, node, "#size-cells", 1);
 }
 
 /* Translate addr on bus's child address space to bus's parent's; 0 or an error. */
@@ -503,7 +503,7 @@ static int translate_one(const struct fdt *fdt, int bus, int bus_parent, u64 *ad
 {
 	u32 len, cac = address_cells(fdt, bus), csc = size_cells(fdt, bus);
 	u32 pac = address_cells(fdt, bus_parent);
-	const u8 *r = fdt_prop(fdt, bus, "ranges", &len);
+	const u8 *r = fdt_getprop(fdt, bus, "ranges", &len);
 	u32 entry;
 
 	if (!r)
@@ -540,7 +540,7 @@ int fdt_reg(const struct fdt *fdt, int node, u32 index, u64 *base, u64 *size)
 	sc = size_cells(fdt, chain[n - 2]);
 	if (ac == 0 || ac > 2 || sc > 2)
 		return HV_EINVAL;
-	reg = fdt_prop(fdt, node, "reg", &len);
+	reg = fdt_getprop(fdt, node, "reg", &len);
 	if (!reg)
 		return HV_ENOENT;
 	entry = (ac + sc) * 4;

@@ -1,10 +1,10 @@
 /*
  * PL011 UART driver: polled transmit and receive for the console (contract
- * in hv/pl011.h). Register layout and the baud-rate divisor formula are from
+ * in hv/pl011_console.h). Register layout and the baud-rate divisor formula are from
  * the PrimeCell UART (PL011) Technical Reference Manual (DDI 0183), 3.3.
  */
 #include <hv/mmio.h>
-#include <hv/pl011.h>
+#include <hv/pl011_console.h>
 
 /* Register offsets (TRM 3.2, Table 3-1). */
 #define UARTDR   0x000
@@ -57,7 +57,7 @@ static const struct console_dev pl011_console = {
 	.getc = pl011_getc,
 };
 
-void pl011_flush(void)
+void pl011_console_flush(void)
 {
 	if (!uart_base)
 		return;
@@ -65,7 +65,7 @@ void pl011_flush(void)
 		;
 }
 
-const struct console_dev *pl011_init(u64 base, u32 clock_hz)
+const struct console_dev *pl011_console_init(u64 base, u32 clock_hz)
 {
 	u32 cr;
 

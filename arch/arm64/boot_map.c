@@ -19,7 +19,7 @@
 #include <arch/cpu.h>
 #include <hv/errno.h>
 #include <hv/fmt.h>
-#include <hv/pl011.h>
+#include <hv/pl011_console.h>
 #include <hv/string.h>
 
 #include <arm64/boot.h>
@@ -110,7 +110,7 @@ void arm64_boot_map_init(u64 dtb)
 		fdt_parse(&b->fdt, &b->plat, NULL, NULL);
 		if (b->plat.uart.type == BOOT_UART_PL011)
 			b->early_console =
-			    pl011_init(b->plat.uart.regs.base, b->plat.uart.clock_hz);
+			    pl011_console_init(b->plat.uart.regs.base, b->plat.uart.clock_hz);
 	}
 
 	if (id_field(mmfr0, ID_MMFR0_TGRAN4_SHIFT) == ID_MMFR0_TGRAN4_NONE)

@@ -10,7 +10,7 @@
  */
 #include <arch/cpu.h>
 #include <hv/log.h>
-#include <hv/pl011.h>
+#include <hv/pl011_console.h>
 
 #include <arm64/boot.h>
 #include <arm64/cpu.h>
@@ -84,7 +84,7 @@ void arch_shutdown(int status)
 {
 	const u64 exit_block[2] = { SEMIHOST_APPLICATION_EXIT, (u64)(unsigned)status };
 
-	pl011_flush();
+	pl011_console_flush();
 	/*
 	 * PSCI SYSTEM_OFF has no status: use it for success only. From EL2 only
 	 * an SMC reaches firmware (an HVC would come back to us); if the SMC
@@ -95,6 +95,6 @@ void arch_shutdown(int status)
 	/* Semihosting carries the status out of an emulator; absent on hardware. */
 	arm64_semihost(SEMIHOST_SYS_EXIT, (u64)(uptr)exit_block);
 	arm64_emerg_printf("hv: halted (status %d): no way to power off\n", status);
-	pl011_flush();
+	pl011_console_flush();
 	arm64_park();
 }

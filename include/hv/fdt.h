@@ -27,7 +27,7 @@
 
 /* Header and token values (Devicetree Specification 5.2 and 5.4.1). */
 #define FDT_MAGIC         0xd00dfeedu
-#define FDT_HEADER_SIZE   40u
+#define FDT_HEADER_SIZE   40
 #define FDT_BEGIN_NODE    0x1u
 #define FDT_END_NODE      0x2u
 #define FDT_PROP          0x3u
@@ -35,7 +35,7 @@
 #define FDT_END           0x9u
 #define FDT_FIRST_VERSION 16u /* oldest layout we read */
 #define FDT_LAST_COMP_MAX 17u /* newest last_comp_version we understand */
-#define FDT_TOKEN_ALIGN   4u
+#define FDT_TOKEN_ALIGN   4
 #define FDT_RSV_ALIGN     8u
 #define FDT_MAX_DEPTH     16u /* deeper trees are refused */
 /* Linux's arm64 boot protocol caps the DTB at 2 MiB; so do we. */
@@ -83,11 +83,11 @@ const char *fdt_node_name(const struct fdt *fdt, int node);
  * Property value and length (bytes), or NULL when node has no such property.
  * The value is 4-byte aligned within the blob, not necessarily in memory.
  */
-const void *fdt_prop(const struct fdt *fdt, int node, const char *name, u32 *len);
+const void *fdt_getprop(const struct fdt *fdt, int node, const char *name, u32 *len);
 /* A property holding one u32 cell, or dflt when absent or of the wrong size. */
-u32 fdt_prop_u32(const struct fdt *fdt, int node, const char *name, u32 dflt);
+u32 fdt_getprop_u32(const struct fdt *fdt, int node, const char *name, u32 dflt);
 /* A NUL-terminated string property, or NULL when absent or unterminated. */
-const char *fdt_prop_str(const struct fdt *fdt, int node, const char *name);
+const char *fdt_getprop_str(const struct fdt *fdt, int node, const char *name);
 /* Whether node's "compatible" string list contains compat. */
 bool fdt_is_compatible(const struct fdt *fdt, int node, const char *compat);
 /* Whether node's "status" is absent, "okay" or "ok". */

@@ -119,15 +119,15 @@ static void walks_a_valid_tree(void **state)
 	assert_int_equal(fdt_parent(&fdt, soc), root);
 	assert_int_equal(fdt_parent(&fdt, root), -1);
 
-	assert_string_equal(fdt_prop_str(&fdt, root, "model"), "test board");
-	assert_int_equal(fdt_prop_u32(&fdt, soc, "#size-cells", 9), 1);
-	assert_int_equal(fdt_prop_u32(&fdt, soc, "absent", 9), 9);
-	assert_int_equal(fdt_prop_u32(&fdt, root, "model", 9), 9); /* wrong size */
-	assert_null(fdt_prop(&fdt, soc, "reg", &len));
-	assert_non_null(fdt_prop(&fdt, mem, "reg", &len));
+	assert_string_equal(fdt_getprop_str(&fdt, root, "model"), "test board");
+	assert_int_equal(fdt_getprop_u32(&fdt, soc, "#size-cells", 9), 1);
+	assert_int_equal(fdt_getprop_u32(&fdt, soc, "absent", 9), 9);
+	assert_int_equal(fdt_getprop_u32(&fdt, root, "model", 9), 9); /* wrong size */
+	assert_null(fdt_getprop(&fdt, soc, "reg", &len));
+	assert_non_null(fdt_getprop(&fdt, mem, "reg", &len));
 	assert_int_equal(len, 16);
 	/* Properties of a child are not the parent's. */
-	assert_null(fdt_prop(&fdt, soc, "status", NULL));
+	assert_null(fdt_getprop(&fdt, soc, "status", NULL));
 
 	assert_true(fdt_is_compatible(&fdt, uart, "arm,pl011"));
 	assert_true(fdt_is_compatible(&fdt, uart, "ns16550a"));
@@ -403,7 +403,7 @@ static void refuses_bad_structure(void **state)
 	expect_refused(build_raw(body_empty), "no root node");
 	n = build_raw(body_nops_ok);
 	assert_int_equal(fdt_open(&fdt, blob, n, &err), 0);
-	assert_int_equal(fdt_prop_u32(&fdt, fdt_root(&fdt), "x", 0), 1);
+	assert_int_equal(fdt_getprop_u32(&fdt, fdt_root(&fdt), "x", 0), 1);
 
 	/* A property whose length runs past the structure block. */
 	n = build_basic();
@@ -414,7 +414,7 @@ static void refuses_bad_structure(void **state)
 
 		assert_int_equal(fdt_open(&ok, blob, n, &err), 0);
 		mem = fdt_find_path(&ok, "/memory", 7);
-		reg = fdt_prop(&ok, mem, "reg", NULL);
+		reg = fdt_getprop(&ok, mem, "reg", NULL);
 		fdtb_put32((uint8_t *)reg - 8, 0x10000);
 		expect_refused(n, "property value past");
 		fdtb_put32((uint8_t *)reg - 8, 16);

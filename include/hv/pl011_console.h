@@ -1,8 +1,8 @@
 /*
  * The Arm PrimeCell UART (PL011) as the hypervisor's console.
  */
-#ifndef HV_PL011_H
-#define HV_PL011_H
+#ifndef HV_PL011_CONSOLE_H
+#define HV_PL011_CONSOLE_H
 
 #include <hv/console.h>
 #include <hv/types.h>
@@ -14,9 +14,9 @@
  * memory but its own state, so it may run with the MMU off. Returns the
  * console device to hand to console_set().
  */
-const struct console_dev *pl011_init(u64 base, u32 clock_hz);
+const struct console_dev *pl011_console_init(u64 base, u32 clock_hz);
 
 /* Wait until every queued byte has left the transmitter (before power-off). */
-void pl011_flush(void);
+void pl011_console_flush(void);
 
-#endif /* HV_PL011_H */
+#endif /* HV_PL011_CONSOLE_H */
