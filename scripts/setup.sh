@@ -16,7 +16,7 @@ PACKAGES=(
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	# tests and checks
 	libcmocka-dev python3-pytest python3-pexpect clang-format cppcheck
-	busybox-static cpio gdb
+	busybox-static cpio gdb gdb-multiarch
 )
 
 missing=()

@@ -44,6 +44,52 @@ struct boot_framebuffer {
 	u8 type; /* 0 indexed, 1 RGB, 2 EGA text (Multiboot numbering) */
 };
 
+/* A device register window in physical address space; size 0 means absent. */
+struct boot_mmio {
+	u64 base;
+	u64 size;
+};
+
+enum boot_uart_type {
+	BOOT_UART_NONE = 0,
+	BOOT_UART_PL011 = 1, /* Arm PrimeCell UART (MMIO) */
+	BOOT_UART_16550 = 2, /* NS16550-compatible */
+};
+
+/* The UART the loader named as the console (device tree /chosen stdout-path). */
+struct boot_uart {
+	enum boot_uart_type type;
+	struct boot_mmio regs;
+	u32 clock_hz; /* reference clock, 0 if unknown (keep the firmware's settings) */
+};
+
+enum boot_irqchip_type {
+	BOOT_IRQCHIP_NONE = 0,
+	BOOT_IRQCHIP_GICV2 = 2, /* Arm GIC v2 (memory-mapped CPU interface) */
+	BOOT_IRQCHIP_GICV3 = 3, /* Arm GIC v3 (system-register CPU interface) */
+};
+
+/* The interrupt controller, as far as the loader described it. */
+struct boot_irqchip {
+	enum boot_irqchip_type type;
+	struct boot_mmio dist;   /* distributor (GICD) */
+	struct boot_mmio redist; /* v3: first redistributor region (GICR) */
+	struct boot_mmio cpu;    /* CPU interface (GICC; v3 only with legacy support) */
+	struct boot_mmio hyp;    /* virtual interface control (GICH) */
+	struct boot_mmio vcpu;   /* virtual CPU interface (GICV) */
+	u32 redist_regions;      /* v3: number of redistributor regions */
+	u32 maint_irq;           /* maintenance interrupt ID, 0 if not given */
+};
+
+/* The per-CPU timer interrupts (interrupt IDs; 0 if not given) and counter rate. */
+struct boot_timer {
+	u32 phys_irq;     /* EL1 physical timer */
+	u32 virt_irq;     /* EL1 virtual timer */
+	u32 hyp_irq;      /* EL2 physical timer */
+	u32 hyp_virt_irq; /* EL2 virtual timer (VHE) */
+	u32 freq_hz;      /* only when firmware overrides the counter frequency */
+};
+
 #define BOOTINFO_MAX_REGIONS  128
 #define BOOTINFO_MAX_MODULES  16
 #define BOOTINFO_CMDLINE_MAX  1024
@@ -64,6 +110,11 @@ struct boot_info {
 
 	u64 acpi_rsdp; /* physical address of the ACPI RSDP, 0 if unknown */
 	u64 fdt;       /* physical address of the flattened device tree, 0 if none */
+
+	/* Devices the loader described (device tree); zero where it said nothing. */
+	struct boot_uart uart;
+	struct boot_irqchip irqchip;
+	struct boot_timer timer;
 
 	/* Problems found while parsing (truncated tags, too many regions, ...). */
 	u32 warning_count;

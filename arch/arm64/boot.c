@@ -1,0 +1,59 @@
+/*
+ * The arm64 side of bring-up (include/arch/boot.h) up to boot_info: the
+ * console, the image range and the DTB. By the time hv_main() runs,
+ * entry.S and boot_map.c have relocated the image, installed the vectors
+ * and turned the MMU on with the boot map.
+ */
+#include <arch/boot.h>
+#include <arch/cpu.h>
+#include <hv/console.h>
+#include <hv/log.h>
+
+#include <arm64/boot.h>
+#include <arm64/cpu.h>
+#include <arm64/sysreg.h>
+
+/* CNTPCT_EL0 when hv_main() started (arm64_entry_ticks is at the first instruction). */
+u64 arm64_main_ticks;
+
+void arch_early_init(void)
+{
+	arm64_main_ticks = arch_ticks();
+	/* The PL011 named by the DTB; without one the hypervisor runs silent. */
+	if (arm64_boot.early_console)
+		console_set(arm64_boot.early_console);
+	if (arm64_entry_sctlr & (SCTLR_EL2_M | SCTLR_EL2_C))
+		log_warn("arm64: the boot loader left the EL2 MMU or data cache on (SCTLR_EL2 "
+			 "0x%llx); the arm64 boot protocol wants both off",
+			 (unsigned long long)arm64_entry_sctlr);
+}
+
+void arch_image_range(hpa_t *start, hpa_t *end)
+{
+	*start = hpa((u64)(uptr)__image_start);
+	*end = hpa((u64)(uptr)__image_end);
+}
+
+void arm64_log_devices(const struct boot_info *bi)
+{
+	const struct boot_irqchip *g = &bi->irqchip;
+	const struct boot_timer *t = &bi->timer;
+
+	if (bi->uart.type == BOOT_UART_PL011)
+		log_info("fdt: console PL011 at 0x%llx, clock %u Hz",
+			 (unsigned long long)bi->uart.regs.base, bi->uart.clock_hz);
+	if (g->type != BOOT_IRQCHIP_NONE)
+		log_info("fdt: GICv%u distributor 0x%llx, %s 0x%llx, hyp interface 0x%llx, "
+			 "maintenance IRQ %u",
+			 g->type, (unsigned long long)g->dist.base,
+			 g->type == BOOT_IRQCHIP_GICV3 ? "redistributors" : "CPU interface",
+			 (unsigned long long)(g->type == BOOT_IRQCHIP_GICV3 ? g->redist.base
+									    : g->cpu.base),
+			 (unsigned long long)g->hyp.base, g->maint_irq);
+	log_info("fdt: timer IRQs: phys %u, virt %u, hyp %u", t->phys_irq, t->virt_irq, t->hyp_irq);
+	for (u32 i = 0; i < bi->module_count; i++)
+		log_info("fdt: %s [0x%llx, 0x%llx), %llu bytes", bi->modules[i].cmdline,
+			 (unsigned long long)bi->modules[i].start,
+			 (unsigned long long)bi->modules[i].end,
+			 (unsigned long long)(bi->modules[i].end - bi->modules[i].start));
+}
