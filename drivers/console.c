@@ -7,6 +7,7 @@
 
 static const struct console_dev *console_dev;
 static spinlock_t console_lock = SPINLOCK_INIT;
+static bool console_panicking;
 
 void console_set(const struct console_dev *dev)
 {
@@ -22,7 +23,10 @@ const struct console_dev *console_get(void)
 
 void console_write(const char *s, size_t n)
 {
-	spin_lock(&console_lock);
+	bool lock = !READ_ONCE(console_panicking);
+
+	if (lock)
+		spin_lock(&console_lock);
 	if (console_dev) {
 		for (size_t i = 0; i < n; i++) {
 			if (s[i] == '\n')
@@ -30,7 +34,13 @@ void console_write(const char *s, size_t n)
 			console_dev->putc(s[i]);
 		}
 	}
-	spin_unlock(&console_lock);
+	if (lock)
+		spin_unlock(&console_lock);
+}
+
+void console_panic_begin(void)
+{
+	WRITE_ONCE(console_panicking, true);
 }
 
 int console_getc(void)

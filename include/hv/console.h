@@ -26,4 +26,12 @@ void console_write(const char *s, size_t n);
 /* Poll for one input byte; -1 when none is waiting or no input device. */
 int console_getc(void);
 
+/*
+ * The machine is going down (panic, fatal exception): from now on
+ * console_write() no longer takes the console lock, so a report can be
+ * printed even when the failure struck while the lock was held. Lines from
+ * other CPUs may interleave from then on.
+ */
+void console_panic_begin(void);
+
 #endif /* HV_CONSOLE_H */
