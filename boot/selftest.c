@@ -59,6 +59,7 @@ static void test_nx(void)
 
 	log_info("selftest nx: calling data at %p", (void *)selftest_data_code);
 	fn();
+	log_err("selftest nx: data was executed"); /* also keeps the call from being a jump */
 }
 
 __attribute__((noinline, optimize("no-optimize-sibling-calls"))) static u64 recurse(u64 depth)

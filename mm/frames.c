@@ -239,13 +239,20 @@ int frames_init(const struct boot_info *bi, hpa_t image_start, hpa_t image_end)
 		/* Bits past the last frame of the last word read as used. */
 		bits_assign(s->used, s->count, n * BITS_PER_WORD, true);
 	}
-	for (u32 i = 0; i < fr.res_count; i++)
+	for (u32 i = 0; i < fr.res_count; i++) {
+		log_debug("frames: reserved [0x%016llx-0x%016llx] %s",
+			  (unsigned long long)fr.res[i].base, (unsigned long long)fr.res[i].end - 1,
+			  fr.res[i].what);
 		mark_reservation(&fr.res[i]);
+	}
 	for (u32 i = 0; i < fr.span_count; i++) {
 		struct frame_span *s = &fr.spans[i];
 
 		s->free = s->count - count_set(s->used, 0, s->count);
 		s->first_free = find_next_zero(s->used, 0, s->count);
+		log_debug("frames: region %u [0x%016llx-0x%016llx] %llu frames, %llu free", i,
+			  (unsigned long long)s->base, (unsigned long long)span_end(s) - 1,
+			  (unsigned long long)s->count, (unsigned long long)s->free);
 	}
 	return 0;
 }
