@@ -8,6 +8,7 @@
 #
 #   build/x86_64/hv.elf     the image (ELF64, Multiboot v1 + v2 headers, symbols)
 #   build/x86_64/hv32.elf   the same bytes as ELF32: QEMU -kernel refuses ELF64
+#   build/x86_64/hv.iso     GRUB rescue image (make iso): CD, USB stick, BIOS + UEFI
 #
 # The image is linked twice: pass 1 without a symbol table, then the table
 # generated from pass 1 (scripts/ksyms.awk) is linked in as the last section,
@@ -80,7 +81,7 @@ $(IMAGE32): $(IMAGE)
 
 all: $(IMAGE) $(IMAGE32)
 
-# --- run ---------------------------------------------------------------------------
+# --- run, iso ---------------------------------------------------------------------
 # scripts/run-qemu maps the hypervisor's exit status (isa-debug-exit) to the
 # shell's: 0 on success, 64+n for a hypervisor failure n, QEMU's own status
 # otherwise. See the script for the table.
@@ -92,3 +93,24 @@ QEMU_ARGS = -accel tcg -cpu $(QEMU_CPU) -m $(QEMU_MEM) -serial stdio -display no
 
 run: $(SETUP_STAMP) $(IMAGE32)
 	$(Q)scripts/run-qemu $(QEMU) $(QEMU_ARGS) -kernel $(IMAGE32) -append "$(CMDLINE)"
+
+# A GRUB rescue image: El Torito for CDs plus an MBR/GPT hybrid for USB sticks,
+# with GRUB for BIOS (i386-pc) and UEFI (x86_64-efi), loading hv.elf with
+# multiboot2. GRUB talks on COM1 too (its menu is skipped: timeout 0).
+# CMDLINE is baked into grub.cfg, which is rewritten only when it changes.
+ISO_DIR := $(BUILD)/iso
+$(BUILD)/grub.cfg: scripts/grub.cfg.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)sed 's|@CMDLINE@|$(CMDLINE)|' $< >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(ISO): $(IMAGE) $(BUILD)/grub.cfg
+	@echo "  ISO     $@"
+	$(Q)rm -rf $(ISO_DIR) && mkdir -p $(ISO_DIR)/boot/grub
+	$(Q)cp $(IMAGE) $(ISO_DIR)/boot/hv.elf
+	$(Q)cp $(BUILD)/grub.cfg $(ISO_DIR)/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@.tmp $(ISO_DIR) >$(BUILD)/grub-mkrescue.log 2>&1 || \
+		{ cat $(BUILD)/grub-mkrescue.log >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+iso: $(SETUP_STAMP) $(ISO)
