@@ -81,7 +81,7 @@ $(IMAGE32): $(IMAGE)
 
 all: $(IMAGE) $(IMAGE32)
 
-# --- run, iso ---------------------------------------------------------------------
+# --- run, gdb, iso -----------------------------------------------------------------
 # scripts/run-qemu maps the hypervisor's exit status (isa-debug-exit) to the
 # shell's: 0 on success, 64+n for a hypervisor failure n, QEMU's own status
 # otherwise. See the script for the table.
@@ -93,6 +93,11 @@ QEMU_ARGS = -accel tcg -cpu $(QEMU_CPU) -m $(QEMU_MEM) -serial stdio -display no
 
 run: $(SETUP_STAMP) $(IMAGE32)
 	$(Q)scripts/run-qemu $(QEMU) $(QEMU_ARGS) -kernel $(IMAGE32) -append "$(CMDLINE)"
+
+# QEMU stopped at reset with its gdbstub; gdb attaches and stops at hv_main.
+gdb: $(SETUP_STAMP) $(IMAGE32)
+	$(Q)CMDLINE="$(CMDLINE)" QEMU_CPU="$(QEMU_CPU)" QEMU_MEM="$(QEMU_MEM)" \
+		QEMU_EXTRA="$(QEMU_EXTRA)" scripts/gdb.sh $(IMAGE) $(IMAGE32) $(GDB_ARGS)
 
 # A GRUB rescue image: El Torito for CDs plus an MBR/GPT hybrid for USB sticks,
 # with GRUB for BIOS (i386-pc) and UEFI (x86_64-efi), loading hv.elf with
