@@ -89,6 +89,7 @@ static void detect_vmx(struct x86_features *f)
 	if (!f->vmx)
 		return;
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	f->feature_control = fc;
 	f->vmx_locked_off = (fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX);
 	basic = rdmsr(MSR_IA32_VMX_BASIC);
 	f->vmcs_revision = (u32)(basic & VMX_BASIC_REVISION_MASK);
@@ -118,6 +119,7 @@ static void detect_svm(struct x86_features *f)
 	if (!f->svm)
 		return;
 	vm_cr = rdmsr(MSR_AMD_VM_CR);
+	f->vm_cr = vm_cr;
 	f->svm_disabled = vm_cr & VM_CR_SVMDIS;
 	f->svm_locked = vm_cr & VM_CR_LOCK;
 	if (f->max_ext_leaf < CPUID_LEAF_SVM)
@@ -164,11 +166,12 @@ void arch_cpu_features_init(void)
 		log_info("cpu: running under a hypervisor (\"%s\")", f->hv_vendor);
 
 	if (f->vmx) {
-		log_info("cpu: VMX yes (VMCS revision %#x)%s", f->vmcs_revision,
-			 f->vmx_locked_off
-			     ? ", but disabled by the firmware (IA32_FEATURE_CONTROL locked "
-			       "without VMX)"
-			     : "");
+		log_info("cpu: VMX yes (VMCS revision %#x); IA32_FEATURE_CONTROL 0x%llx: %s",
+			 f->vmcs_revision, (unsigned long long)f->feature_control,
+			 f->vmx_locked_off ? "locked with VMX off by the firmware"
+			 : (f->feature_control & FEATURE_CONTROL_LOCK)
+			     ? "locked, VMX allowed"
+			     : "unlocked (we may enable VMX)");
 		log_info("cpu: VMX EPT %s (4-level %s, 5-level %s, 2M %s, 1G %s, A/D %s, WB %s), "
 			 "VPID %s, unrestricted guest %s",
 			 yes(f->ept), yes(f->ept_4level), yes(f->ept_5level), yes(f->ept_2m),
@@ -176,8 +179,9 @@ void arch_cpu_features_init(void)
 			 yes(f->unrestricted_guest));
 	}
 	if (f->svm) {
-		log_info("cpu: SVM yes (revision %u, %u ASIDs)%s", f->svm_revision, f->asid_count,
-			 f->svm_disabled ? ", but disabled by the firmware (VM_CR.SVMDIS)" : "");
+		log_info("cpu: SVM yes (revision %u, %u ASIDs); VM_CR 0x%llx: %s", f->svm_revision,
+			 f->asid_count, (unsigned long long)f->vm_cr,
+			 f->svm_disabled ? "SVM disabled by the firmware (SVMDIS)" : "SVM allowed");
 		log_info("cpu: SVM NPT %s, NRIP save %s, decode assists %s, flush by ASID %s, VMCB "
 			 "clean bits %s, AVIC %s, vGIF %s",
 			 yes(f->npt), yes(f->nrip_save), yes(f->decode_assists),

@@ -78,7 +78,7 @@ MAP_256M_FIRMWARE = [
 SVM_LINES = [
     r"I cpu: vendor AuthenticAMD, family 0xf model 0x6b stepping 1, \"QEMU TCG CPU",
     r"I cpu: MAXPHYADDR 40 bits, linear 57 bits; host pages 4K 2M 1G; NX yes",
-    r"I cpu: SVM yes \(revision 1, 16 ASIDs\)$",
+    r"I cpu: SVM yes \(revision 1, 16 ASIDs\); VM_CR 0x0: SVM allowed$",
     r"I cpu: SVM NPT yes, NRIP save no, decode assists no, flush by ASID no, VMCB clean bits no",
 ]
 

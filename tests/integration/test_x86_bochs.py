@@ -63,7 +63,7 @@ def test_bochs_skylake_vmx_ept(request, tmp_path):
         r'I boot: protocol multiboot2, loader "GRUB 2\.',
         r"I cpu: vendor GenuineIntel, family 0x6 model 0x55 stepping 4, \"Intel\(R\) Core\(TM\) i7-7800X",
         r"I cpu: MAXPHYADDR 40 bits, linear 48 bits; host pages 4K 2M 1G; NX yes; invariant TSC yes$",
-        r"I cpu: VMX yes \(VMCS revision 0x2b\)$",
+        r"I cpu: VMX yes \(VMCS revision 0x2b\); IA32_FEATURE_CONTROL 0x[0-9a-f]+: (locked, VMX allowed|unlocked \(we may enable VMX\))$",
         r"I cpu: VMX EPT yes \(4-level yes, 5-level no, 2M yes, 1G yes, A/D yes, WB yes\), VPID yes, unrestricted guest yes$",
     ])
     expect_no_warnings(boot)
@@ -73,7 +73,7 @@ def test_bochs_without_unrestricted_guest(request, tmp_path):
     boot = boot_bochs(request, tmp_path, "corei5_lynnfield_750")
     expect_lines(boot, [
         r"I cpu: vendor GenuineIntel, family 0x6 model 0x1e",
-        r"I cpu: VMX yes \(VMCS revision 0x[0-9a-f]+\)$",
+        r"I cpu: VMX yes \(VMCS revision 0x[0-9a-f]+\); IA32_FEATURE_CONTROL 0x",
         r"I cpu: VMX EPT yes .*, unrestricted guest no$",
         r"W cpu: the virtualization support is not enough for this hypervisor \(it needs VMX enabled, EPT and unrestricted guest\)",
         r"I bring-up complete",

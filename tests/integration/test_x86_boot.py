@@ -49,7 +49,7 @@ def test_kernel_boot_svm_without_npt(request):
     boot = boot_kernel(request, cpu="qemu64")
     expect_status(boot, EXIT_OK)
     expect_lines(boot, [r"I cpu: MAXPHYADDR 40 bits, linear 48 bits; host pages 4K 2M; NX yes",
-                        r"I cpu: SVM yes \(revision 1, 16 ASIDs\)$",
+                        r"I cpu: SVM yes \(revision 1, 16 ASIDs\); VM_CR 0x0: SVM allowed$",
                         r"I cpu: SVM NPT no,",
                         r"W cpu: the virtualization support is not enough .* SVM enabled and NPT"])
 

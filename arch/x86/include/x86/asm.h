@@ -21,11 +21,6 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
-static inline void outw(u16 port, u16 v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static inline u64 rdmsr(u32 msr)
 {
 	u32 lo, hi;

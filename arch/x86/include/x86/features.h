@@ -19,6 +19,7 @@ struct x86_features {
 
 	/* Intel VMX (SDM 3C chapter 24, 3D appendix A) */
 	bool vmx;
+	u64 feature_control; /* IA32_FEATURE_CONTROL as the firmware left it */
 	bool vmx_locked_off; /* IA32_FEATURE_CONTROL locked with VMX outside SMX off */
 	u32 vmcs_revision;
 	bool vmx_secondary, ept, vpid, unrestricted_guest;
@@ -26,6 +27,7 @@ struct x86_features {
 
 	/* AMD SVM (APM 2 chapter 15) */
 	bool svm;
+	u64 vm_cr;         /* VM_CR as the firmware left it */
 	bool svm_disabled; /* VM_CR.SVMDIS */
 	bool svm_locked;   /* VM_CR.LOCK */
 	u32 svm_revision, asid_count;
