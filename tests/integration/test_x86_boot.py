@@ -5,6 +5,8 @@ matters and on the exit status (scripts/run-qemu's mapping)."""
 import re
 import subprocess
 
+import pytest
+
 from conftest import ROOT
 from hvx86 import (BOOT_LINES, EXIT_NO_STATUS, EXIT_OK, MAP_256M, SVM_LINES, boot_kernel,
                    expect_lines, expect_no_warnings, expect_status, find, make)
@@ -129,9 +131,10 @@ def test_console_none_silences_output(request):
     assert find(boot, r"\S", i + 1) is None, "output after console=none"
 
 
-def test_console_com2(request, tmp_path):
+@pytest.mark.parametrize("spec", ["com2", "0x2f8", "760"])  # 760 = 0x2f8
+def test_console_com2(request, tmp_path, spec):
     com2 = tmp_path / "com2.log"
-    boot = boot_kernel(request, cmdline="console=com2", extra=["-serial", f"file:{com2}"])
+    boot = boot_kernel(request, cmdline=f"console={spec}", extra=["-serial", f"file:{com2}"])
     expect_status(boot, EXIT_OK)
     expect_lines(boot, [r"I console: switching to the UART at port 0x2f8"])
     assert find(boot, r"hv 0\.1") is None, "the banner went to COM1"
@@ -145,6 +148,13 @@ def test_console_missing_uart_keeps_com1(request):
     boot = boot_kernel(request, cmdline="console=com2")  # QEMU has no second UART here
     expect_status(boot, EXIT_OK)
     expect_lines(boot, [r"W cmdline: console=com2: no such device here; keeping com1",
+                        r"^hv 0\.1 \(x86_64\)$", r"I bring-up complete"])
+
+
+def test_console_bad_names_keep_com1(request):
+    boot = boot_kernel(request, cmdline="console=ttyS0 console=0x10000")
+    expect_status(boot, EXIT_OK)
+    expect_lines(boot, [r"W cmdline: console=0x10000: not a console name; keeping com1",
                         r"^hv 0\.1 \(x86_64\)$", r"I bring-up complete"])
 
 
