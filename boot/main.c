@@ -3,6 +3,9 @@
  * is one call with a one-line reason; nothing runs from hidden constructors
  * or linker-section tables. The arch entry code (boot/<arch>/) sets up a
  * stack, clears BSS and calls hv_main() with what the boot loader passed.
+ *
+ * This file is the same for every arch: anything arch-specific happens
+ * behind include/arch/boot.h.
  */
 #include <arch/boot.h>
 #include <arch/cpu.h>
@@ -11,6 +14,7 @@
 #include <hv/frames.h>
 #include <hv/heap.h>
 #include <hv/log.h>
+#include <hv/selftest.h>
 #include <hv/version.h>
 
 void hv_main(u64 boot_arg0, u64 boot_arg1);
@@ -29,12 +33,16 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 
 	arch_image_range(&image_start, &image_end);
 	if (frames_init(&boot_info, image_start, image_end)) /* free RAM minus what is in use */
-		panic("no usable memory: the boot loader gave no usable memory map");
+		panic("no usable memory: the boot loader's memory map has no room for the "
+		      "frame allocator");
 	heap_init();                  /* object allocator on top of frames */
 	arch_paging_init(&boot_info); /* our own page tables with W^X */
 	arch_cpu_features_init();     /* virtualization features */
-	frames_print_stats();
+	frames_print_stats();         /* free memory */
+
+	if (cmdline_get()->selftest[0])
+		selftest_run(cmdline_get()->selftest); /* selftest=: deliberate failures */
 
 	log_info("bring-up complete; no guest to run yet");
-	arch_shutdown(0);
+	arch_shutdown(HV_EXIT_SUCCESS);
 }

@@ -32,6 +32,7 @@ static void (*stats_hook)(void *ctx);
 static void *stats_ctx;
 static bool (*monitor_hook)(void *ctx, char cmd);
 static void *monitor_ctx;
+static bool console_panicking;
 
 void console_set(const struct console_dev *dev)
 {
@@ -75,7 +76,10 @@ static void switch_owner(const struct console_guest *owner)
 
 void console_write(const char *s, size_t n)
 {
-	spin_lock(&console_lock);
+	bool lock = !READ_ONCE(console_panicking);
+
+	if (lock)
+		spin_lock(&console_lock);
 	if (console_dev && n) {
 		switch_owner(NULL);
 		for (size_t i = 0; i < n; i++) {
@@ -83,7 +87,13 @@ void console_write(const char *s, size_t n)
 			put_text(s[i]);
 		}
 	}
-	spin_unlock(&console_lock);
+	if (lock)
+		spin_unlock(&console_lock);
+}
+
+void console_panic_begin(void)
+{
+	WRITE_ONCE(console_panicking, true);
 }
 
 int console_getc(void)

@@ -326,3 +326,23 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *fmt_size(char *buf, size_t size, u64 bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+
+	while (u + 1 < ARRAY_SIZE(units) && bytes >= (1ull << (10 * (u + 1))))
+		u++;
+	if (u == 0 || (bytes & ((1ull << (10 * u)) - 1)) == 0) {
+		fmt_snprintf(buf, size, "%llu %s", (unsigned long long)(bytes >> (10 * u)),
+			     units[u]);
+	} else {
+		u64 whole = bytes >> (10 * u);
+		u64 tenths = ((bytes & ((1ull << (10 * u)) - 1)) * 10) >> (10 * u);
+
+		fmt_snprintf(buf, size, "%llu.%llu %s", (unsigned long long)whole,
+			     (unsigned long long)tenths, units[u]);
+	}
+	return buf;
+}

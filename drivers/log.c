@@ -97,14 +97,15 @@ void panic(const char *fmt, ...)
 
 	/* A panic inside the panic path (e.g. a fault while dumping) stops at once. */
 	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_RELAXED))
-		arch_shutdown(3);
+		arch_shutdown(HV_EXIT_NESTED);
+	console_panic_begin();
 	hv_printf("\n*** PANIC: ");
 	va_start(ap, fmt);
 	hv_vprintf(fmt, ap);
 	va_end(ap);
 	hv_printf("\n");
 	arch_dump_state();
-	arch_shutdown(2);
+	arch_shutdown(HV_EXIT_PANIC);
 }
 
 static const char *const err_names[HV_ERR_COUNT_] = {

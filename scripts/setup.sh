@@ -10,12 +10,14 @@ PACKAGES=(
 	# build
 	make gcc binutils nasm clang lld
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu device-tree-compiler
-	# run
-	qemu-system-x86 qemu-system-arm qemu-utils
+	# run (ovmf: UEFI firmware for booting hv.iso under UEFI)
+	qemu-system-x86 qemu-system-arm qemu-utils ovmf
+	# Intel VMX under emulation (QEMU's TCG has none): Bochs with its BIOS
+	bochs bochs-term bochsbios vgabios
 	# boot media
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	# tests and checks
-	libcmocka-dev python3-pytest python3-pexpect clang-format cppcheck
+	libcmocka-dev python3 python3-pytest python3-pexpect clang-format cppcheck
 	busybox-static cpio gdb gdb-multiarch
 )
 

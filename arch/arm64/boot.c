@@ -7,7 +7,10 @@
 #include <arch/boot.h>
 #include <arch/cpu.h>
 #include <hv/console.h>
+#include <hv/errno.h>
 #include <hv/log.h>
+#include <hv/pl011_console.h>
+#include <hv/string.h>
 
 #include <arm64/boot.h>
 #include <arm64/cpu.h>
@@ -26,6 +29,27 @@ void arch_early_init(void)
 		log_warn("arm64: the boot loader left the EL2 MMU or data cache on (SCTLR_EL2 "
 			 "0x%llx); the arm64 boot protocol wants both off",
 			 (unsigned long long)arm64_entry_sctlr);
+}
+
+/*
+ * console=: "pl011" is the UART the device tree names as stdout (the only one
+ * the boot map makes reachable), "none" silences the console.
+ */
+int arch_console_select(const char *spec)
+{
+	const struct boot_uart *uart = &arm64_boot.plat.uart;
+
+	if (strcmp(spec, "none") == 0) {
+		log_info("console: switching to none (silence)");
+		console_set(NULL);
+		return 0;
+	}
+	if (strcmp(spec, "pl011") != 0)
+		return HV_EINVAL;
+	if (uart->type != BOOT_UART_PL011)
+		return HV_ENOENT;
+	console_set(pl011_console_init(uart->regs.base, uart->clock_hz));
+	return 0;
 }
 
 void arch_image_range(hpa_t *start, hpa_t *end)

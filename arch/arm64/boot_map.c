@@ -56,7 +56,7 @@ static __noreturn void boot_map_fail(const char *what, int err)
 
 	for (int i = 0; con && i < n && line[i]; i++)
 		con->putc(line[i]);
-	arch_shutdown(2);
+	arch_shutdown(HV_EXIT_FAILURE);
 }
 
 static unsigned parange_bits(unsigned parange)

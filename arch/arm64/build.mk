@@ -21,18 +21,10 @@ ARM64_FLAGS := -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -fpie 
 KERNEL_CFLAGS := $(COMMON_CFLAGS) $(ARM64_FLAGS)
 KERNEL_ASFLAGS := -g -Iinclude -Iarch/arm64/include -march=armv8-a
 
-ARCH_SRCS := $(IMAGE_ONLY_SRCS) drivers/pl011.c $(wildcard arch/arm64/*.c)
+ARCH_SRCS := $(IMAGE_ONLY_SRCS) boot/main.c drivers/pl011.c $(wildcard arch/arm64/*.c)
 ARCH_ASM_SRCS := $(wildcard boot/arm64/*.S arch/arm64/*.S)
 KERNEL_SRCS := $(GENERIC_SRCS) $(ARCH_SRCS)
 
-# TEMPORARY: until the foundation (boot info, frames, heap, command line) is on
-# main, arch/arm64/tmp_main.c stands in for boot/main.c and the files that
-# need the foundation stay out. Both go when it is merged.
-ifneq ($(wildcard boot/bootinfo.c mm/frames.c mm/heap.c),)
-KERNEL_SRCS := $(filter-out arch/arm64/tmp_main.c, $(KERNEL_SRCS)) boot/main.c
-else
-KERNEL_SRCS := $(filter-out boot/fdt_bootinfo.c arch/arm64/bootinfo.c, $(KERNEL_SRCS))
-endif
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/obj/%.o) $(ARCH_ASM_SRCS:%.S=$(BUILD)/obj/%.o)
 
 $(BUILD)/obj/%.o: %.c

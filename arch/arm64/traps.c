@@ -21,6 +21,7 @@
 #include <arch/cpu.h>
 #include <hv/console.h>
 #include <hv/fmt.h>
+#include <hv/selftest.h>
 
 #include <arm64/boot.h>
 #include <arm64/cpu.h>
@@ -28,15 +29,11 @@
 #include <arm64/layout.h>
 #include <arm64/sysreg.h>
 
-#define EXIT_FAULT     2 /* same status as panic(): a hypervisor bug */
 #define BACKTRACE_MAX  32
 #define EMERG_LINE_MAX 256
 
 /* How many fault reports are in progress on this CPU (one CPU for now). */
 static unsigned fault_depth;
-
-/* Set by the selftest: make the report itself fault, to exercise depth 2. */
-bool arm64_fault_in_report;
 
 void arm64_emerg_printf(const char *fmt, ...)
 {
@@ -226,10 +223,10 @@ static __noreturn void report_fault(const struct arm64_regs *r, u64 kind)
 	print_esr(r->esr, r->far);
 	print_addr("ELR_EL2 ", r->elr);
 	arm64_emerg_printf("SPSR_EL2 0x%08llx\n", (unsigned long long)r->spsr);
-	if (arm64_fault_in_report)
-		*(volatile u64 *)(uptr)(r->far | 8) = 0; /* the nested-fault selftest */
+	if (selftest_fault_in_handler)
+		*(volatile u64 *)(uptr)(r->far | 8) = 0; /* selftest=nested: fault in the report */
 	arm64_report_regs(r);
-	arch_shutdown(EXIT_FAULT);
+	arch_shutdown(HV_EXIT_EXCEPTION);
 }
 
 /* No guest runs yet: anything from a lower EL is unexpected. */
@@ -238,7 +235,7 @@ static __noreturn void lower_el_no_guest(const struct arm64_regs *r, u64 kind)
 	arm64_emerg_printf("\n*** %s, but no guest is running\n", kind_name(kind));
 	print_esr(r->esr, r->far);
 	print_addr("ELR_EL2 ", r->elr);
-	arch_shutdown(EXIT_FAULT);
+	arch_shutdown(HV_EXIT_EXCEPTION);
 }
 
 /* An absent firmware call (see firmware.S): skip it and return -1. */
@@ -273,7 +270,7 @@ void arm64_exception(struct arm64_regs *r, u64 kind)
 				   "0x%08llx, ELR_EL2 0x%llx, FAR_EL2 0x%llx\n",
 				   kind_name(kind), (unsigned long long)r->esr,
 				   (unsigned long long)r->elr, (unsigned long long)r->far);
-		arch_shutdown(EXIT_FAULT);
+		arch_shutdown(HV_EXIT_NESTED);
 	}
 	arm64_park();
 }

@@ -23,6 +23,15 @@ void arch_early_init(void);
  */
 void arch_bootinfo_parse(struct boot_info *bi, u64 arg0, u64 arg1);
 
+/*
+ * Switch the console to the device a `console=` option names: "none"
+ * silences it; the other names are the arch's (x86: com1-com4 or an I/O port
+ * number; arm64: its UARTs). Returns 0, HV_EINVAL for a name that means
+ * nothing here, or HV_ENOENT when the device does not answer; on error the
+ * console is unchanged.
+ */
+int arch_console_select(const char *spec);
+
 /* Physical range [start, end) of the hypervisor image, BSS and boot stack included. */
 void arch_image_range(hpa_t *start, hpa_t *end);
 

@@ -20,9 +20,20 @@ u64 arch_ticks(void);
 /* Print the caller's registers and a frame-pointer backtrace to the console. */
 void arch_dump_state(void);
 
+/* Statuses for arch_shutdown(): how the hypervisor ended. */
+enum hv_exit_status {
+	HV_EXIT_SUCCESS = 0,
+	HV_EXIT_FAILURE = 1,   /* an orderly stop because something was missing */
+	HV_EXIT_PANIC = 2,     /* panic() or a failed CHECK() */
+	HV_EXIT_NESTED = 3,    /* a panic or fault while handling one */
+	HV_EXIT_EXCEPTION = 4, /* an unexpected exception in the hypervisor */
+	HV_EXIT_MAX = 63,
+};
+
 /*
  * Stop the machine: under QEMU, exit with this status (0 = success) through
  * isa-debug-exit / PSCI SYSTEM_OFF / semihosting; on bare metal, halt forever.
+ * status is an enum hv_exit_status (0..HV_EXIT_MAX).
  */
 __noreturn void arch_shutdown(int status);
 

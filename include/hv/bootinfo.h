@@ -7,8 +7,13 @@
  * base, no overlaps (where two regions overlap, the more restrictive type wins
  * for the overlapping part), zero-length regions dropped.
  *
- * Strings point into bootinfo-owned storage, never into loader memory, so the
+ * Strings (and copied blobs such as the ACPI RSDP a Multiboot2 loader embeds)
+ * point into bootinfo-owned storage, never into loader memory, so the
  * loader's structures may be reused once parsing is done.
+ *
+ * Error policy: what the loader passed is input, never trusted. Parsers keep
+ * what is sane, log what was wrong and where (bootinfo_warn) and count each
+ * problem once in warning_count; nothing here panics on loader data.
  */
 #ifndef HV_BOOTINFO_H
 #define HV_BOOTINFO_H
@@ -90,8 +95,20 @@ struct boot_timer {
 	u32 freq_hz;      /* only when firmware overrides the counter frequency */
 };
 
+/*
+ * A range the platform code says must never be allocated although the memory
+ * map may call it usable (x86: the low 1 MiB; arm64: the DTB blob and its
+ * /memreserve/ entries). frames_init() reserves every one of them.
+ */
+struct mem_reservation {
+	u64 base;
+	u64 size;
+	const char *what; /* static string, for the log */
+};
+
 #define BOOTINFO_MAX_REGIONS  128
 #define BOOTINFO_MAX_MODULES  16
+#define BOOTINFO_MAX_RESERVED 16
 #define BOOTINFO_CMDLINE_MAX  1024
 #define BOOTINFO_STRINGS_SIZE 4096
 
@@ -105,6 +122,9 @@ struct boot_info {
 
 	u32 module_count;
 	struct boot_module modules[BOOTINFO_MAX_MODULES];
+
+	u32 reserved_count;
+	struct mem_reservation reserved[BOOTINFO_MAX_RESERVED];
 
 	struct boot_framebuffer fb;
 
@@ -128,18 +148,55 @@ struct boot_info {
 void bootinfo_init(struct boot_info *bi, const char *protocol);
 
 /*
- * Add a memory-map entry, keeping the map sorted and non-overlapping.
- * Zero-length entries are ignored; an entry that wraps past 2^64 is clipped.
- * Returns HV_ENOMEM (and counts a warning) when the table is full.
+ * Add a memory-map entry, keeping the map sorted and non-overlapping: where
+ * it overlaps existing entries the more restrictive type wins for the
+ * overlapping part, and touching entries of one type merge. The update is
+ * all or nothing. Returns:
+ *   0           added
+ *   HV_EOVERLAP added, but it overlapped an existing entry
+ *   HV_ERANGE   added, clipped at 2^64 - 1 because base + size wrapped
+ *   HV_EINVAL   zero length (or an unknown type): ignored
+ *   HV_ENOMEM   the table is full: dropped
+ * Every non-zero return also counts one warning; the caller logs it with
+ * the context it knows (which entry, at which offset), see bootinfo_warn().
  */
 int bootinfo_add_region(struct boot_info *bi, u64 base, u64 size, enum mem_type type);
 
-/* Copy a string into the structure's storage; NULL if it does not fit. */
+/*
+ * Record a boot module [start, end) with its command line (copied).
+ * HV_EINVAL for an empty or inverted range, HV_ENOMEM when the table or the
+ * string storage is full; each counts a warning and the module is dropped.
+ */
+int bootinfo_add_module(struct boot_info *bi, u64 start, u64 end, const char *cmdline);
+
+/*
+ * Record a platform reservation (see struct mem_reservation); what must be
+ * a string that outlives bi. HV_ENOMEM (+ a warning) when the table is full.
+ */
+int bootinfo_reserve(struct boot_info *bi, u64 base, u64 size, const char *what);
+
+/* Log a problem with the loader's data at LOG_WARN and count it. */
+void bootinfo_warn(struct boot_info *bi, const char *fmt, ...) __printf(2, 3);
+
+/*
+ * Copy a string of at most max_len bytes (stopping at a NUL) into the
+ * structure's storage, always NUL-terminated; NULL if it does not fit.
+ */
 const char *bootinfo_strdup(struct boot_info *bi, const char *s, size_t max_len);
+
+/* Copy n bytes into the structure's storage, 16-byte aligned; NULL if no room. */
+const void *bootinfo_memdup(struct boot_info *bi, const void *p, size_t n);
 
 /* Sum of MEM_USABLE bytes. */
 u64 bootinfo_usable_bytes(const struct boot_info *bi);
 
 const char *mem_type_name(enum mem_type type);
+
+/*
+ * Log everything at LOG_INFO: protocol and loader, command line, the memory
+ * map, platform reservations, modules, framebuffer, ACPI/FDT pointers, and
+ * the number of warnings.
+ */
+void bootinfo_print(const struct boot_info *bi);
 
 #endif /* HV_BOOTINFO_H */

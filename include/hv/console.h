@@ -117,4 +117,12 @@ void console_set_monitor_hook(bool (*fn)(void *ctx, char cmd), void *ctx);
 /* Bytes dropped because no guest had the focus. */
 u64 console_unrouted_input(void);
 
+/*
+ * The machine is going down (panic, fatal exception): from now on
+ * console_write() no longer takes the console lock, so a report can be
+ * printed even when the failure struck while the lock was held. Lines from
+ * other CPUs may interleave from then on.
+ */
+void console_panic_begin(void);
+
 #endif /* HV_CONSOLE_H */

@@ -17,4 +17,10 @@
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
+/*
+ * A byte count for people: "512 B", "639 KiB", "254 MiB", or one decimal when
+ * the unit does not divide it ("1.5 GiB", rounded down). Returns buf.
+ */
+const char *fmt_size(char *buf, size_t size, u64 bytes);
+
 #endif /* HV_FMT_H */

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include <hv/bootinfo.h>
 #include <hv/errno.h>
 #include <hv/fdt.h>
 
@@ -446,6 +447,111 @@ static void no_callback_still_counts(void **state)
 	assert_int_equal(plat.warning_count, 4);
 }
 
+/* A /reserved-memory child at [base, base + size), no-map or not. */
+static void reserved_child(const char *name, uint64_t base, uint64_t size, bool no_map)
+{
+	fdtb_begin(&b, name);
+	if (no_map)
+		fdtb_prop(&b, "no-map", NULL, 0);
+	fdtb_prop_cells(&b, "reg", 4, (uint32_t)(base >> 32), (uint32_t)base,
+			(uint32_t)(size >> 32), (uint32_t)size);
+	fdtb_end(&b);
+}
+
+static void reserved_memory_begin(void)
+{
+	fdtb_begin(&b, "reserved-memory");
+	fdtb_prop_u32(&b, "#address-cells", 2);
+	fdtb_prop_u32(&b, "#size-cells", 2);
+	fdtb_prop(&b, "ranges", NULL, 0);
+}
+
+static struct boot_info bi;
+
+static void to_bootinfo(void)
+{
+	size_t n = fdtb_finish(&b, blob, sizeof(blob));
+
+	assert_int_equal(fdt_to_bootinfo(&bi, (uint64_t)(uintptr_t)blob, n), 0);
+}
+
+static void expect_region(unsigned i, uint64_t base, uint64_t end, enum mem_type type)
+{
+	assert_true(i < bi.region_count);
+	assert_int_equal(bi.regions[i].base, base);
+	assert_int_equal(bi.regions[i].base + bi.regions[i].size, end);
+	assert_int_equal(bi.regions[i].type, type);
+}
+
+/*
+ * RAM 0x40000000-0x50000000 with a no-map hole at 0x4e000000 (2 MiB), an
+ * ordinary reservation at 0x4f000000 (1 MiB) and a /memreserve/ page: the
+ * hole leaves the memory map, the others stay usable RAM but become
+ * platform reservations, like the DTB itself. Nothing here is a problem
+ * with the loader's data, so no warning is counted.
+ */
+static void bootinfo_ram_reservations_initrd(void **state)
+{
+	(void)state;
+	virt_begin(&virt_default);
+	reserved_memory_begin();
+	reserved_child("secmon@4e000000", 0x4e000000, 0x200000, true);
+	reserved_child("shm@4f000000", 0x4f000000, 0x100000, false);
+	fdtb_end(&b);
+	fdtb_end(&b);
+	fdtb_rsv(&b, 0x40000000, 0x1000);
+	to_bootinfo();
+
+	assert_string_equal(bi.protocol, "fdt");
+	assert_int_equal(bi.warning_count, 0);
+	assert_int_equal(bi.region_count, 2);
+	expect_region(0, 0x40000000, 0x4e000000, MEM_USABLE);
+	expect_region(1, 0x4e200000, 0x50000000, MEM_USABLE);
+
+	assert_int_equal(bi.reserved_count, 3);
+	assert_int_equal(bi.reserved[0].base, 0x40000000);
+	assert_int_equal(bi.reserved[0].size, 0x1000);
+	assert_int_equal(bi.reserved[1].base, 0x4f000000);
+	assert_int_equal(bi.reserved[1].size, 0x100000);
+	assert_int_equal(bi.reserved[2].base, (uint64_t)(uintptr_t)blob);
+	assert_string_equal(bi.reserved[2].what, "device tree");
+
+	assert_int_equal(bi.module_count, 1);
+	assert_int_equal(bi.modules[0].start, 0x48000000);
+	assert_int_equal(bi.modules[0].end, 0x48100000);
+	assert_string_equal(bi.cmdline, "console=ttyAMA0 x=1");
+	assert_int_equal(bi.uart.type, BOOT_UART_PL011);
+	assert_int_equal(bi.irqchip.type, BOOT_IRQCHIP_GICV2);
+	assert_int_equal(bi.fdt, (uint64_t)(uintptr_t)blob);
+}
+
+/*
+ * No-map ranges that straddle RAM's start and end, and two that overlap each
+ * other in the middle, are all carved out:
+ *   RAM     [40000000 ........................................ 50000000)
+ *   no-map  [3ff00000-40100000)  [44000000-44200000)  [4ff00000-50100000)
+ *                                     [44100000-44300000)
+ *   usable        [40100000-44000000)          [44300000-4ff00000)
+ */
+static void bootinfo_nomap_edges_and_overlaps(void **state)
+{
+	(void)state;
+	virt_begin(&virt_default);
+	reserved_memory_begin();
+	reserved_child("low@3ff00000", 0x3ff00000, 0x200000, true);
+	reserved_child("a@44000000", 0x44000000, 0x200000, true);
+	reserved_child("b@44100000", 0x44100000, 0x200000, true);
+	reserved_child("high@4ff00000", 0x4ff00000, 0x200000, true);
+	fdtb_end(&b);
+	fdtb_end(&b);
+	to_bootinfo();
+
+	assert_int_equal(bi.region_count, 2);
+	expect_region(0, 0x40100000, 0x44000000, MEM_USABLE);
+	expect_region(1, 0x44300000, 0x4ff00000, MEM_USABLE);
+	assert_int_equal(bi.reserved_count, 1); /* only the DTB */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +565,8 @@ int main(void)
 		cmocka_unit_test(console_not_a_pl011),
 		cmocka_unit_test(timer_without_gic),
 		cmocka_unit_test(no_callback_still_counts),
+		cmocka_unit_test(bootinfo_ram_reservations_initrd),
+		cmocka_unit_test(bootinfo_nomap_edges_and_overlaps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

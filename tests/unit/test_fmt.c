@@ -59,6 +59,20 @@ static void fixed_cases(void **state)
 	EXPECT_FMT("%y", "%y");
 }
 
+static void sizes(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(fmt_size(buf, sizeof(buf), 0), "0 B");
+	assert_string_equal(fmt_size(buf, sizeof(buf), 1023), "1023 B");
+	assert_string_equal(fmt_size(buf, sizeof(buf), 0x9fc00), "639 KiB");
+	assert_string_equal(fmt_size(buf, sizeof(buf), 0xfee0000), "254.8 MiB");
+	assert_string_equal(fmt_size(buf, sizeof(buf), 3ull << 30), "3 GiB");
+	assert_string_equal(fmt_size(buf, sizeof(buf), (1ull << 40) + (1ull << 39)), "1.5 TiB");
+	assert_string_equal(fmt_size(buf, sizeof(buf), ~0ull), "15.9 EiB");
+}
+
 static void truncation(void **state)
 {
 	char buf[8];
@@ -182,11 +196,9 @@ static void level_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fixed_cases),
-		cmocka_unit_test(truncation),
-		cmocka_unit_test(matches_libc),
-		cmocka_unit_test(log_lines),
-		cmocka_unit_test(log_long_line_truncated),
+		cmocka_unit_test(fixed_cases), cmocka_unit_test(sizes),
+		cmocka_unit_test(truncation),  cmocka_unit_test(matches_libc),
+		cmocka_unit_test(log_lines),   cmocka_unit_test(log_long_line_truncated),
 		cmocka_unit_test(level_names),
 	};
 

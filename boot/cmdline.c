@@ -1,0 +1,198 @@
+/*
+ * Command-line parsing (contract in hv/cmdline.h, options in docs/cmdline.md).
+ *
+ * A small tokenizer (blanks separate, double quotes group, quotes are
+ * removed) feeds a table of known options. Every option's handler checks
+ * its value; anything not understood is reported by name and counted.
+ */
+#include <arch/boot.h>
+#include <hv/cmdline.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/selftest.h>
+#include <hv/string.h>
+
+static struct cmdline_opts boot_opts = { .loglevel = -1 };
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+struct option {
+	const char *name;
+	/* Check and store value; false (after logging why) when it is bad. */
+	bool (*set)(struct cmdline_opts *o, const char *value);
+	const char *help;
+};
+
+static bool set_loglevel(struct cmdline_opts *o, const char *value)
+{
+	int level = log_level_parse(value);
+
+	if (level < 0) {
+		log_warn("cmdline: loglevel=%s: not a level (err, warn, info, debug, trace or 0-4)",
+			 value);
+		return false;
+	}
+	o->loglevel = level;
+	return true;
+}
+
+static bool set_string(char *dst, const char *value)
+{
+	/* The tokenizer already limited value to CMDLINE_VALUE_MAX - 1 bytes. */
+	size_t n = strlen(value);
+
+	memcpy(dst, value, n + 1);
+	return true;
+}
+
+static bool set_console(struct cmdline_opts *o, const char *value)
+{
+	return set_string(o->console, value);
+}
+
+static bool set_selftest(struct cmdline_opts *o, const char *value)
+{
+	if (!selftest_is_known(value)) {
+		log_warn("cmdline: selftest=%s: no such selftest (known: %s)", value,
+			 selftest_names());
+		return false;
+	}
+	return set_string(o->selftest, value);
+}
+
+static const struct option options[] = {
+	{ "loglevel", set_loglevel, "err|warn|info|debug|trace|0-4" },
+	{ "console", set_console, "com1|com2|com3|com4|<port> (x86), pl011 (arm64), none" },
+	{ "selftest", set_selftest, "a deliberate failure (docs/cmdline.md)" },
+};
+
+static void handle_option(struct cmdline_opts *o, const char *name, const char *value,
+			  bool has_value)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+		if (strcmp(name, options[i].name) != 0)
+			continue;
+		if (!has_value || value[0] == '\0') {
+			log_warn("cmdline: option '%s' needs a value (%s=%s)", name, name,
+				 options[i].help);
+			o->error_count++;
+		} else if (!options[i].set(o, value)) {
+			o->error_count++;
+		}
+		return;
+	}
+	log_warn("cmdline: unknown option '%s' ignored", name);
+	o->unknown_count++;
+}
+
+/*
+ * Cut the next token out of *p into name and value. Returns false at the
+ * end of the string. Sets *has_value when the token has an '='.
+ */
+static bool next_token(struct cmdline_opts *o, const char **p, char *name, char *value,
+		       bool *has_value, bool *ok)
+{
+	const char *s = *p;
+	size_t nlen = 0, vlen = 0;
+	bool quoted = false, too_long = false;
+	const char *start;
+
+	while (is_blank(*s))
+		s++;
+	if (!*s)
+		return false;
+	start = s;
+	*has_value = false;
+	*ok = true;
+	for (; *s && (quoted || !is_blank(*s)); s++) {
+		if (*s == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (!*has_value && *s == '=') {
+			*has_value = true;
+			continue;
+		}
+		if (*has_value) {
+			if (vlen < CMDLINE_VALUE_MAX - 1)
+				value[vlen++] = *s;
+			else
+				too_long = true;
+		} else {
+			if (nlen < CMDLINE_NAME_MAX - 1)
+				name[nlen++] = *s;
+			else
+				too_long = true;
+		}
+	}
+	name[nlen] = '\0';
+	value[vlen] = '\0';
+	*p = s;
+	if (quoted) {
+		log_warn("cmdline: unterminated quote in '%.*s'", (int)(s - start), start);
+		o->error_count++;
+		*ok = false;
+	} else if (too_long) {
+		log_warn("cmdline: '%.*s' is too long (names up to %d bytes, values up to %d)",
+			 (int)MIN(s - start, 80), start, CMDLINE_NAME_MAX - 1,
+			 CMDLINE_VALUE_MAX - 1);
+		o->error_count++;
+		*ok = false;
+	} else if (nlen == 0) {
+		log_warn("cmdline: '%.*s' has no option name", (int)(s - start), start);
+		o->error_count++;
+		*ok = false;
+	}
+	return true;
+}
+
+void cmdline_parse(const char *s, struct cmdline_opts *opts)
+{
+	char name[CMDLINE_NAME_MAX], value[CMDLINE_VALUE_MAX];
+	bool has_value, ok;
+
+	*opts = (struct cmdline_opts){ .loglevel = -1 };
+	if (!s)
+		return;
+	while (next_token(opts, &s, name, value, &has_value, &ok)) {
+		if (!ok)
+			continue;
+		if (!has_value && strcmp(name, "--") == 0) {
+			while (is_blank(*s))
+				s++;
+			opts->rest = s;
+			return;
+		}
+		handle_option(opts, name, value, has_value);
+	}
+}
+
+void cmdline_apply(const char *s)
+{
+	cmdline_parse(s, &boot_opts);
+	if (boot_opts.loglevel >= 0)
+		log_threshold = (enum log_level)boot_opts.loglevel;
+	if (boot_opts.console[0]) {
+		const struct console_dev *old = console_get();
+		int err = arch_console_select(boot_opts.console);
+
+		if (err) {
+			log_warn("cmdline: console=%s: %s; keeping %s", boot_opts.console,
+				 err == HV_ENOENT ? "no such device here" : "not a console name",
+				 old ? old->name : "none");
+			boot_opts.error_count++;
+		}
+	}
+	if (boot_opts.unknown_count || boot_opts.error_count)
+		log_warn("cmdline: %u unknown option(s), %u bad one(s) in \"%s\"",
+			 boot_opts.unknown_count, boot_opts.error_count, s);
+}
+
+const struct cmdline_opts *cmdline_get(void)
+{
+	return &boot_opts;
+}

@@ -1,0 +1,40 @@
+/*
+ * The hypervisor's command line (docs/cmdline.md lists every option).
+ *
+ * Syntax: options separated by blanks, each `name=value` (a value may be
+ * double-quoted to hold blanks); a lone `--` ends the hypervisor's options
+ * and leaves the rest, unparsed, for a guest. Later options override
+ * earlier ones. Nothing here fails: unknown options, bad values and
+ * malformed tokens are logged with their name and counted.
+ */
+#ifndef HV_CMDLINE_H
+#define HV_CMDLINE_H
+
+#include <hv/types.h>
+
+#define CMDLINE_NAME_MAX  32 /* longest option name, NUL included */
+#define CMDLINE_VALUE_MAX 64 /* longest option value, NUL included */
+
+struct cmdline_opts {
+	int loglevel;                     /* enum log_level, or -1 when not given */
+	char console[CMDLINE_VALUE_MAX];  /* console=: "" when not given */
+	char selftest[CMDLINE_VALUE_MAX]; /* selftest=: "" when not given */
+	const char *rest;                 /* what follows " -- ", or NULL */
+	u32 unknown_count;                /* options nobody knows */
+	u32 error_count;                  /* bad values, malformed tokens */
+};
+
+/* Parse s (NULL is empty) into opts, starting from the defaults. */
+void cmdline_parse(const char *s, struct cmdline_opts *opts);
+
+/*
+ * Parse the boot command line and act on it: set the log threshold, switch
+ * the console (arch_console_select), keep the options for cmdline_get().
+ * Called once, early in hv_main.
+ */
+void cmdline_apply(const char *s);
+
+/* The options cmdline_apply() saw (defaults before it runs). */
+const struct cmdline_opts *cmdline_get(void);
+
+#endif /* HV_CMDLINE_H */

@@ -1,0 +1,152 @@
+"""Helpers for the x86_64 integration tests: build once, boot QEMU in the ways
+a user would (-kernel, the ISO as a CD, as a USB stick on xHCI or EHCI, under
+UEFI), and check the serial output line by line.
+
+Every boot goes through scripts/run-qemu, so exit statuses are the ones
+`make run` reports: 0 success, 64 + n for a hypervisor failure n
+(include/arch/cpu.h: 66 panic, 67 nested fault, 68 exception), 125 when QEMU
+stopped without a status from the hypervisor.
+"""
+import re
+import subprocess
+
+import pytest
+
+from conftest import ROOT, run_emulator
+
+BUILD = ROOT / "build" / "x86_64"
+IMAGE = BUILD / "hv.elf"
+IMAGE32 = BUILD / "hv32.elf"
+ISO = BUILD / "hv.iso"
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+BOOT_TIMEOUT = 60  # seconds; a boot takes well under 1 s, but the machine is shared
+UEFI_TIMEOUT = 120  # OVMF alone takes a few seconds
+
+EXIT_OK, EXIT_PANIC, EXIT_NESTED, EXIT_EXCEPTION, EXIT_NO_STATUS = 0, 66, 67, 68, 125
+
+QEMU = ["qemu-system-x86_64", "-accel", "tcg", "-display", "none", "-no-reboot",
+        "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+# What every successful boot prints, in this order (regular expressions,
+# searched line by line; a log line is "[seconds] L text").
+LOG = r"^\[\s*\d+\.\d{6}\] "
+BOOT_LINES = [
+    LOG + r"I tsc: \d+\.\d{3} MHz, from (PIT|CPUID)",
+    LOG + r"I boot: entry to hv_main took \d+ TSC cycles \(\d+ us\)",
+    r"^hv 0\.1 \(x86_64\)$",
+    LOG + r"I boot: protocol multiboot[12], loader \"",
+    LOG + r"I boot: command line \"",
+    LOG + r"I memory map: \d+ regions, [\d.]+ MiB usable",
+    LOG + r"I reserved: \[0x0000000000000000-0x00000000000fffff\] low 1 MiB",
+    LOG + r"I paging: identity map of [\d.]+ MiB in \d+ x 1G, \d+ x 2M, \d+ x 4K pages",
+    LOG + r"I paging: image 0x200000-0x[0-9a-f]+: text RX, rodata R, data\+bss RW NX",
+    LOG + r"I paging: W\^X audit: no writable\+executable page",
+    LOG + r"I cpu: vendor \w+, family 0x[0-9a-f]+ model 0x[0-9a-f]+ stepping \d+",
+    LOG + r"I cpu: MAXPHYADDR \d+ bits, linear \d+ bits; host pages 4K 2M",
+    LOG + r"I free memory: [\d.]+ MiB of [\d.]+ MiB usable \(\d+ of \d+ frames",
+    LOG + r"I frames: reserved [\d.]+ KiB image, ",
+    LOG + r"I bring-up complete; no guest to run yet",
+]
+
+# QEMU 7.2's e820 map for -m 256M (pc machine), as the hypervisor prints it.
+MAP_256M = [
+    r"I memory map: 7 regions, 255\.4 MiB usable$",
+    r"I   \[0x0000000000000000-0x000000000009fbff\] usable      639 KiB$",
+    r"I   \[0x000000000009fc00-0x000000000009ffff\] reserved    1 KiB$",
+    r"I   \[0x00000000000f0000-0x00000000000fffff\] reserved    64 KiB$",
+    r"I   \[0x0000000000100000-0x000000000ffdffff\] usable      254\.8 MiB$",
+    r"I   \[0x000000000ffe0000-0x000000000fffffff\] reserved    128 KiB$",
+    r"I   \[0x00000000fffc0000-0x00000000ffffffff\] reserved    256 KiB$",
+    r"I   \[0x000000fd00000000-0x000000ffffffffff\] reserved    12 GiB$",
+]
+
+# The same map when SeaBIOS sets up more devices (USB controllers take one
+# more page of the reserved area at the top of RAM).
+MAP_256M_FIRMWARE = [
+    r"I memory map: 7 regions, 255\.4 MiB usable$",
+    r"I   \[0x0000000000000000-0x000000000009fbff\] usable      639 KiB$",
+    r"I   \[0x000000000009fc00-0x000000000009ffff\] reserved    1 KiB$",
+    r"I   \[0x00000000000f0000-0x00000000000fffff\] reserved    64 KiB$",
+    r"I   \[0x0000000000100000-0x000000000ffd[0-9a-f]fff\] usable      254\.8 MiB$",
+    r"I   \[0x000000000ffd[0-9a-f]000-0x000000000fffffff\] reserved    1[0-9][0-9] KiB$",
+    r"I   \[0x00000000fffc0000-0x00000000ffffffff\] reserved    256 KiB$",
+    r"I   \[0x000000fd00000000-0x000000ffffffffff\] reserved    12 GiB$",
+]
+
+# -cpu max under TCG: AMD with SVM and NPT, and none of the optional assists.
+SVM_LINES = [
+    r"I cpu: vendor AuthenticAMD, family 0xf model 0x6b stepping 1, \"QEMU TCG CPU",
+    r"I cpu: MAXPHYADDR 40 bits, linear 57 bits; host pages 4K 2M 1G; NX yes",
+    r"I cpu: SVM yes \(revision 1, 16 ASIDs\); VM_CR 0x0: SVM allowed$",
+    r"I cpu: SVM NPT yes, NRIP save no, decode assists no, flush by ASID no, VMCB clean bits no",
+]
+
+
+_built = set()
+
+
+def make(*targets):
+    """Build targets once per test session; fail the test with make's output."""
+    key = tuple(targets)
+    if key in _built:
+        return
+    proc = subprocess.run(["make", "-s", "ARCH=x86_64", *targets], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    if proc.returncode != 0:
+        pytest.fail(f"make {' '.join(targets)} failed:\n{proc.stdout.decode(errors='replace')}")
+    _built.add(key)
+
+
+def boot_kernel(request, cmdline="", cpu="max", mem="256M", extra=(), timeout=BOOT_TIMEOUT):
+    """Boot hv32.elf with QEMU -kernel (Multiboot v1), like `make run`."""
+    make("all")
+    argv = ["scripts/run-qemu", *QEMU, "-cpu", cpu, "-m", mem,
+            "-kernel", str(IMAGE32), "-append", cmdline, *extra]
+    return run_emulator(argv, timeout, request)
+
+
+def boot_iso(request, how, mem="256M", timeout=BOOT_TIMEOUT):
+    """Boot hv.iso (GRUB, Multiboot2): as a CD, a USB stick (xhci, ehci) or a UEFI CD."""
+    make("all", "iso")
+    media = {
+        "cdrom": ["-cdrom", str(ISO)],
+        "usb-xhci": ["-drive", f"if=none,id=stick,format=raw,file={ISO}",
+                     "-device", "qemu-xhci", "-device", "usb-storage,drive=stick"],
+        "usb-ehci": ["-drive", f"if=none,id=stick,format=raw,file={ISO}",
+                     "-device", "usb-ehci", "-device", "usb-storage,drive=stick"],
+        "uefi-cdrom": ["-bios", OVMF, "-cdrom", str(ISO)],
+    }[how]
+    argv = ["scripts/run-qemu", *QEMU, "-cpu", "max", "-m", mem, *media]
+    return run_emulator(argv, timeout, request)
+
+
+def find(boot, pattern, start=0):
+    """Index of the first line at or after start matching pattern, or None."""
+    rx = re.compile(pattern)
+    for i, line in enumerate(boot.lines[start:], start):
+        if rx.search(line):
+            return i
+    return None
+
+
+def expect_lines(boot, patterns, in_order=True):
+    """Assert every pattern matches a line (in this order if in_order)."""
+    missing, pos = [], 0
+    for p in patterns:
+        i = find(boot, p, pos if in_order else 0)
+        if i is None:
+            missing.append(p)
+        elif in_order:
+            pos = i + 1
+    assert not missing, "expected lines missing or out of order:\n  " + "\n  ".join(missing)
+
+
+def expect_no_warnings(boot):
+    bad = [l for l in boot.lines if re.search(LOG + r"[WE] ", l)]
+    assert not bad, "unexpected warnings or errors:\n  " + "\n  ".join(bad)
+
+
+def expect_status(boot, status):
+    assert not boot.timed_out, "the boot timed out"
+    assert boot.status == status, f"exit status {boot.status}, expected {status}"

@@ -1,0 +1,189 @@
+/*
+ * Command-line parsing: known options and their values, unknown options
+ * (reported by name), malformed tokens (no name, no value, bad value,
+ * unterminated quote, too long), quoting, the " -- " separator, and
+ * cmdline_apply() acting on the log threshold and the console.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <hv/cmdline.h>
+#include <hv/log.h>
+
+#include "capture_console.h"
+
+static struct cmdline_opts o;
+
+static int setup(void **state)
+{
+	(void)state;
+	capture_console_start();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	capture_console_stop();
+	return 0;
+}
+
+static void assert_logged(const char *needle)
+{
+	if (!strstr(capture_console_text(), needle))
+		fail_msg("expected \"%s\" in the log:\n%s", needle, capture_console_text());
+}
+
+static void defaults(void **state)
+{
+	(void)state;
+	cmdline_parse(NULL, &o);
+	assert_int_equal(o.loglevel, -1);
+	assert_string_equal(o.console, "");
+	assert_string_equal(o.selftest, "");
+	assert_null(o.rest);
+	cmdline_parse("   \t  ", &o);
+	assert_int_equal(o.unknown_count + o.error_count, 0);
+	assert_string_equal(capture_console_text(), "");
+}
+
+static void known_options(void **state)
+{
+	(void)state;
+	cmdline_parse("loglevel=debug console=com2 selftest=frames", &o);
+	assert_int_equal(o.loglevel, LOG_DEBUG);
+	assert_string_equal(o.console, "com2");
+	assert_string_equal(o.selftest, "frames");
+	assert_int_equal(o.unknown_count + o.error_count, 0);
+
+	/* Digits, tabs and newlines as separators, later options override earlier ones. */
+	cmdline_parse("loglevel=1\tconsole=0x2f8\nloglevel=4", &o);
+	assert_int_equal(o.loglevel, LOG_TRACE);
+	assert_string_equal(o.console, "0x2f8");
+	assert_string_equal(capture_console_text(), "");
+}
+
+static void unknown_options_are_named(void **state)
+{
+	(void)state;
+	cmdline_parse("quiet loglevel=warn foo=bar", &o);
+	assert_int_equal(o.loglevel, LOG_WARN);
+	assert_int_equal(o.unknown_count, 2);
+	assert_int_equal(o.error_count, 0);
+	assert_logged("W cmdline: unknown option 'quiet' ignored");
+	assert_logged("W cmdline: unknown option 'foo' ignored");
+}
+
+static void malformed_tokens(void **state)
+{
+	(void)state;
+	cmdline_parse("loglevel loglevel= =x loglevel=9 console= selftest=bogus", &o);
+	assert_int_equal(o.loglevel, -1);
+	assert_string_equal(o.console, "");
+	assert_string_equal(o.selftest, "");
+	assert_int_equal(o.error_count, 6);
+	assert_int_equal(o.unknown_count, 0);
+	assert_logged("option 'loglevel' needs a value (loglevel=err|warn|info|debug|trace|0-4)");
+	assert_logged("cmdline: '=x' has no option name");
+	assert_logged("cmdline: loglevel=9: not a level");
+	assert_logged("option 'console' needs a value");
+	assert_logged("selftest=bogus: no such selftest (known: ud pf wx nx stack panic check");
+}
+
+static void quoting(void **state)
+{
+	(void)state;
+	cmdline_parse("console=\"com 1\" \"loglevel=info\"", &o);
+	assert_string_equal(o.console, "com 1");
+	assert_int_equal(o.loglevel, LOG_INFO);
+	assert_int_equal(o.error_count, 0);
+
+	cmdline_parse("loglevel=debug console=\"com1 selftest=ud", &o);
+	assert_int_equal(o.loglevel, LOG_DEBUG);
+	assert_string_equal(o.console, "");
+	assert_string_equal(o.selftest, "");
+	assert_int_equal(o.error_count, 1);
+	assert_logged("cmdline: unterminated quote in 'console=\"com1 selftest=ud'");
+}
+
+static void too_long(void **state)
+{
+	char s[300];
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	strcpy(s, "console=");
+	memset(s + 8, 'x', 100);
+	strcat(s, " loglevel=err");
+	cmdline_parse(s, &o);
+	assert_string_equal(o.console, "");
+	assert_int_equal(o.loglevel, LOG_ERR);
+	assert_int_equal(o.error_count, 1);
+	assert_logged("is too long (names up to 31 bytes, values up to 63)");
+
+	memset(s, 'n', 40);
+	strcpy(s + 40, "=1");
+	cmdline_parse(s, &o);
+	assert_int_equal(o.error_count, 1);
+	assert_int_equal(o.unknown_count, 0);
+}
+
+static void rest_after_double_dash(void **state)
+{
+	(void)state;
+	cmdline_parse("loglevel=debug --   console=ttyS0 quiet", &o);
+	assert_int_equal(o.loglevel, LOG_DEBUG);
+	assert_string_equal(o.console, "");
+	assert_string_equal(o.rest, "console=ttyS0 quiet");
+	assert_int_equal(o.unknown_count, 0);
+
+	/* "--x" is not the separator. */
+	cmdline_parse("--x", &o);
+	assert_null(o.rest);
+	assert_int_equal(o.unknown_count, 1);
+}
+
+static void apply_sets_level_and_console(void **state)
+{
+	enum log_level saved = log_threshold;
+
+	(void)state;
+	cmdline_apply("loglevel=err bogus");
+	assert_int_equal(log_threshold, LOG_ERR);
+	assert_int_equal(cmdline_get()->unknown_count, 1);
+	assert_int_equal(cmdline_get()->loglevel, LOG_ERR);
+	log_threshold = saved;
+
+	/* An unknown console name keeps the current console and says so. */
+	cmdline_apply("console=com9");
+	assert_logged("cmdline: console=com9: not a console name; keeping capture");
+	assert_int_equal(cmdline_get()->error_count, 1);
+	assert_string_equal(console_get()->name, "capture");
+
+	/* console=none silences everything after it. */
+	cmdline_apply("console=none");
+	assert_null(console_get());
+	log_err("this goes nowhere");
+	capture_console_start();
+	assert_string_equal(capture_console_text(), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(known_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_options_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(quoting, setup, teardown),
+		cmocka_unit_test_setup_teardown(too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(rest_after_double_dash, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_sets_level_and_console, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}
