@@ -25,14 +25,14 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 	arch_bootinfo_parse(&boot_info, boot_arg0, boot_arg1); /* loader data -> boot_info */
 	cmdline_apply(boot_info.cmdline);                      /* loglevel=, console=, ... */
 	hv_printf("\n%s %s (%s)\n", HV_NAME, HV_VERSION_STRING, HV_ARCH_NAME);
-	bootinfo_print(&boot_info);                            /* loader, memory map, modules */
+	bootinfo_print(&boot_info); /* loader, memory map, modules */
 
 	arch_image_range(&image_start, &image_end);
 	if (frames_init(&boot_info, image_start, image_end)) /* free RAM minus what is in use */
 		panic("no usable memory: the boot loader gave no usable memory map");
-	heap_init();                   /* object allocator on top of frames */
-	arch_paging_init(&boot_info);  /* our own page tables with W^X */
-	arch_cpu_features_init();      /* virtualization features */
+	heap_init();                  /* object allocator on top of frames */
+	arch_paging_init(&boot_info); /* our own page tables with W^X */
+	arch_cpu_features_init();     /* virtualization features */
 	frames_print_stats();
 
 	log_info("bring-up complete; no guest to run yet");

@@ -5,10 +5,10 @@
 #ifndef HV_VERSION_H
 #define HV_VERSION_H
 
-#define HV_NAME            "hv"
-#define HV_VERSION_MAJOR   0
-#define HV_VERSION_MINOR   1
-#define HV_VERSION_STRING  "0.1"
+#define HV_NAME           "hv"
+#define HV_VERSION_MAJOR  0
+#define HV_VERSION_MINOR  1
+#define HV_VERSION_STRING "0.1"
 
 #if defined(__x86_64__)
 #define HV_ARCH_NAME "x86_64"
