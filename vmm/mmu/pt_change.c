@@ -27,16 +27,6 @@ static const enum mmu_stat ctx_to_mmu_stat[CTX_STAT_COUNT] = {
 	[CTX_TABLE_DEFERRED] = MMU_STAT_TABLE_DEFERRED,
 };
 
-void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu_root *root, bool shared)
-{
-	*ctx = (struct pt_ctx){
-		.vm = vm,
-		.root = root,
-		.fmt = root->fmt,
-		.shared = shared,
-	};
-}
-
 static void ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level)
 {
 	gfn_t end = gfn + pt_level_pages(level);
@@ -277,4 +267,37 @@ int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new)
 		__atomic_store_n(it->ptep, new, __ATOMIC_RELEASE);
 	it->old = new;
 	return r;
+}
+
+unsigned pt_fill_leaves(struct pt_ctx *ctx, struct pt_iter *it, unsigned n, pte_t tmpl, pfn_t pfn)
+{
+	const struct pt_format *f = ctx->fmt;
+	unsigned room = pt_table_entries(f, it->level) - pt_index(f, it->gfn, it->level);
+	u64 step = pt_level_pages(it->level);
+	pte_t *p = it->ptep;
+	pte_t new = 0;
+	unsigned i;
+
+	n = MIN(n, room);
+	for (i = 0; i < n; i++) {
+		pte_t old = 0;
+
+		new = make_leaf_pte(f, tmpl, pfn + i * step);
+		if (ctx->shared) {
+			if (!__atomic_compare_exchange_n(&p[i], &old, new, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				break;
+		} else {
+			if (__atomic_load_n(&p[i], __ATOMIC_RELAXED))
+				break;
+			__atomic_store_n(&p[i], new, __ATOMIC_RELEASE);
+		}
+		pt_handle_change(ctx, it->gfn + i * step, 0, new, it->level);
+	}
+	if (i) {
+		it->ptep = p + i - 1;
+		it->gfn += (i - 1) * step;
+		it->old = make_leaf_pte(f, tmpl, pfn + (i - 1) * step);
+	}
+	return i;
 }

@@ -66,7 +66,17 @@ struct pt_ctx {
 	u32 stat[CTX_STAT_COUNT];
 };
 
-void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu_root *root, bool shared);
+static inline void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu_root *root,
+			       bool shared)
+{
+	*ctx = (struct pt_ctx){
+		.vm = vm,
+		.root = root,
+		.fmt = root->fmt,
+		.shared = shared,
+	};
+}
+
 /* Flush what needs flushing, dispose of unlinked tables, fold the statistics. */
 void pt_ctx_finish(struct pt_ctx *ctx);
 
@@ -96,6 +106,16 @@ static inline int pt_handle_change(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte
  * On success it->old = new.
  */
 int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new);
+
+/*
+ * Fill consecutive empty entries from the iterator's on, in its table, with
+ * leaves tmpl + frame (pfn, pfn + step, ...), at most n of them: the bulk
+ * form of pt_set() for hole filling, where nothing can need a flush or
+ * break-before-make. Stops at the first entry that is not empty (shared
+ * mode: or whose compare-exchange fails). Returns how many were filled and
+ * leaves the iterator on the last one filled (unchanged if none).
+ */
+unsigned pt_fill_leaves(struct pt_ctx *ctx, struct pt_iter *it, unsigned n, pte_t tmpl, pfn_t pfn);
 
 /* Tear down a whole tree (a dying root): every entry changes to non-present. */
 void pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn);

@@ -18,24 +18,35 @@ struct map_seg {
 	u8 access;
 	struct pt_attr attr; /* of an untracked gfn */
 	u64 mapped;          /* 4 KiB pages covered by a suitable leaf */
+	/* Leaf templates by level: [0] as attr, [1] without write (tracked gfns). */
+	pte_t tmpl[2][PT_MAX_LEVELS + 1];
 };
 
-static struct pt_attr seg_attr(const struct map_seg *m, gfn_t gfn)
+static void seg_templates(struct map_seg *m)
 {
-	struct pt_attr a = m->attr;
+	const struct pt_format *f = m->ctx->fmt;
+	struct pt_attr ro = m->attr;
 
-	if (slot_gfn_is_tracked(m->slot, gfn))
-		a.perm &= (u8)~PT_W;
-	return a;
+	ro.perm &= (u8)~PT_W;
+	for (int level = 1; level <= f->levels; level++) {
+		if (!pt_level_can_be_leaf(f, level))
+			continue;
+		m->tmpl[0][level] = pt_leaf_template(f, m->attr, level);
+		m->tmpl[1][level] = pt_leaf_template(f, ro, level);
+	}
+}
+
+static pfn_t seg_pfn(const struct map_seg *m, gfn_t gfn)
+{
+	return m->slot->base_pfn + (gfn - m->slot->base_gfn);
 }
 
 static pte_t seg_leaf(const struct map_seg *m, gfn_t gfn, int level)
 {
-	const struct pt_format *f = m->ctx->fmt;
-	const struct mmu_slot *s = m->slot;
+	/* A leaf above 4K never covers a tracked gfn (mmu_max_leaf_level). */
+	bool ro = level == 1 && slot_gfn_is_tracked(m->slot, gfn);
 
-	return make_leaf_pte(f, pt_leaf_template(f, seg_attr(m, gfn), level),
-			     s->base_pfn + (gfn - s->base_gfn));
+	return make_leaf_pte(m->ctx->fmt, m->tmpl[ro][level], seg_pfn(m, gfn));
 }
 
 static u64 overlap(const struct pt_iter *it, gfn_t start, gfn_t end)
@@ -89,6 +100,20 @@ static int map_segment(struct map_seg *m)
 			continue; /* descend into the split table */
 		}
 		/* A hole: the biggest leaf that fits here, or a table to go down into. */
+		if (it.level == 1 && !m->slot->tracked_gfns) {
+			/* A run of 4K holes: fill it in one go. */
+			unsigned n =
+			    pt_fill_leaves(ctx, &it, (unsigned)MIN(m->end - it.gfn, PT_ENTRIES),
+					   m->tmpl[0][1], seg_pfn(m, it.gfn));
+
+			if (!n) {
+				/* The entry changed under us (shared mode): look again. */
+				it.old = pt_read(it.ptep);
+				goto again;
+			}
+			m->mapped += n;
+			continue;
+		}
 		if (it.level == 1 ||
 		    (pt_level_can_be_leaf(f, it.level) && it.gfn >= m->start &&
 		     it.gfn + pt_level_pages(it.level) <= m->end &&
@@ -171,6 +196,7 @@ int mmu_map_range(struct mmu_vcpu *vc, gfn_t start, u64 count, u8 access, u32 fl
 			m.access &= (u8)~PT_W; /* what a fault could grant, no more */
 		pt_ctx_init(&ctx, vm, root, shared);
 		ctx.vcpu = vc;
+		seg_templates(&m);
 		r = map_segment(&m);
 		pt_ctx_finish(&ctx);
 		total += m.mapped;
