@@ -56,6 +56,10 @@ static void validate_all(void **state)
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(all_formats); i++)
 		assert_int_equal(pt_format_validate(all_formats[i]), 0);
+	capture_console_start();
+	assert_int_equal(mmu_formats_init(), 0);
+	capture_console_stop();
+	assert_non_null(strstr(capture_console_text(), "s2-40"));
 }
 
 static void leaf_round_trip(void **state)

@@ -86,3 +86,20 @@ int pt_format_validate(const struct pt_format *f)
 	}
 	return 0;
 }
+
+int mmu_formats_init(void)
+{
+	static const struct pt_format *const builtin[] = {
+		&pt_format_ept4, &pt_format_ept5,  &pt_format_npt4,
+		&pt_format_npt5, &pt_format_s2_40, &pt_format_fake,
+	};
+	int bad_count = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(builtin); i++)
+		if (pt_format_validate(builtin[i]))
+			bad_count++;
+	if (bad_count)
+		return HV_EINVAL;
+	log_info("mmu: page-table formats ept4 ept5 npt4 npt5 s2-40 fake checked");
+	return 0;
+}

@@ -280,4 +280,11 @@ const char *pt_perm_str(u8 perm, char buf[5]);
  */
 int pt_format_validate(const struct pt_format *f);
 
+/*
+ * Boot-time check of every built-in format (pt_format_validate on each):
+ * the image calls it once before any VM exists, so a broken description
+ * stops the boot instead of corrupting a guest. Returns 0 or HV_EINVAL.
+ */
+int mmu_formats_init(void);
+
 #endif /* HV_MMU_FORMAT_H */
