@@ -249,7 +249,7 @@ static void expect_frozen_during_flush(struct tlb_recorder *rec, const struct mm
 /*
  * Eager split keeps every translation; formats without break-before-make
  * need no flush, stage-2 freezes the entry and flushes before linking the
- * table (the check runs inside the flush). Stage-2, 1G leaf at the root:
+ * table (the check runs inside the flush). Exclusive and shared mode. Stage-2, 1G leaf at the root:
  *
  *   before                           after split(0x40200, +1, level 1)
  *   L3 [0x40000-0x7ffff] 1G leaf     L3 [0x40000-0x7ffff] 1G table
@@ -260,8 +260,9 @@ static void expect_frozen_during_flush(struct tlb_recorder *rec, const struct mm
  */
 static void eager_split(void **state)
 {
-	for (unsigned i = 0; i < mmu_test_format_count; i++) {
-		const struct pt_format *f = mmu_test_formats[i];
+	for (unsigned i = 0; i < 2 * mmu_test_format_count; i++) {
+		const struct pt_format *f = mmu_test_formats[i / 2];
+		u32 mode = (i & 1) ? MMU_OP_SHARED : 0;
 		struct mmu_translation before[4], after;
 		const gfn_t probe[4] = { 0x40000, 0x40200, 0x403ff, 0x7ffff };
 		unsigned bbm_seen = 0;
@@ -278,7 +279,7 @@ static void eager_split(void **state)
 		for (int k = 0; k < 4; k++)
 			assert_true(
 			    mmu_translate(env.vm, mmu_env_root(&env), probe[k], &before[k]));
-		assert_int_equal(mmu_split_range(env.vm, 0x40200, 1, 1, 0), 0);
+		assert_int_equal(mmu_split_range(env.vm, 0x40200, 1, 1, mode), 0);
 		for (int k = 0; k < 4; k++) {
 			assert_true(mmu_translate(env.vm, mmu_env_root(&env), probe[k], &after));
 			assert_int_equal(after.pfn, before[k].pfn);
@@ -377,6 +378,83 @@ static void bulk_map(void **state)
 			  "    L1 [0x40200-0x403ff] 4K x512 leaf rwxu WB -> pfn 0x40200\n");
 	check_all(&env);
 	mmu_env_fini(&env);
+}
+
+struct free_order {
+	struct mmu_vm *vm;
+	u64 freed_at_flush; /* TABLE_FREE seen inside the last flush */
+};
+
+static void note_frees(struct tlb_recorder *rec, const struct mmu_root *root, gfn_t start,
+		       u64 count)
+{
+	struct free_order *fo = rec->arg;
+	struct mmu_stats st;
+
+	(void)root;
+	(void)start;
+	(void)count;
+	mmu_stats_read(fo->vm, &st);
+	fo->freed_at_flush = st.count[MMU_STAT_TABLE_FREE];
+}
+
+/*
+ * Unlinked tables are freed only after the flush: at once in exclusive
+ * mode, at the next write-lock section in shared mode (readers may still be
+ * walking them until then).
+ *
+ *   before (EPT, 4K leaves)                 after zap(0, +0x400)
+ *   L4 table                                L4 table
+ *     L3 [0-0x3ffff] table                    L3 [0-0x3ffff] table
+ *       L2 [0-0x1ff] table                      (the two leaf tables are gone)
+ *         L1 x512 leaf
+ *       L2 [0x200-0x3ff] table
+ *         L1 x512 leaf
+ */
+static void tables_freed_after_flush(void **state)
+{
+	for (int shared = 0; shared < 2; shared++) {
+		struct free_order fo;
+		struct mmu_stats st;
+		struct mmu_env env;
+		u64 before, freed_before, pages;
+
+		(void)state;
+		mmu_env_init(&env, &pt_format_ept4, true);
+		fo = (struct free_order){ env.vm, 0 };
+		env.tlb.on_flush = note_frees;
+		env.tlb.arg = &fo;
+		mmu_env_slot(&env, 1, 0, 0x400, 0x1000, 0);
+		mmu_vm_set_max_level(env.vm, 1);
+		assert_int_equal(mmu_map_range(env.vc, 0, 0x400, PT_R, 0, NULL), 0);
+		pages = page_alloc_outstanding();
+		mmu_stats_read(env.vm, &st);
+		freed_before = st.count[MMU_STAT_TABLE_FREE];
+		before = st.tables;
+
+		assert_int_equal(mmu_zap_range(env.vm, 0, 0x400, shared ? MMU_OP_SHARED : 0), 0);
+		expect_dump(&env, "L4 [0-0x7ffffff] 512G table @T\n"
+				  "  L3 [0-0x3ffff] 1G table @T\n");
+		/* Inside the flush nothing had been freed yet. */
+		assert_int_equal(env.tlb.flushes, 1);
+		assert_int_equal(fo.freed_at_flush, freed_before);
+		mmu_stats_read(env.vm, &st);
+		if (shared) {
+			/* Deferred: still allocated, still counted, chained on the root. */
+			assert_int_equal(st.count[MMU_STAT_TABLE_DEFERRED], 2);
+			assert_int_equal(st.count[MMU_STAT_TABLE_FREE], freed_before);
+			assert_int_equal(page_alloc_outstanding(), pages);
+			mmu_check_vm(env.vm, env.pages_at_start, 0);
+			/* The next write-lock section frees them. */
+			mmu_zap_range(env.vm, 0, 0, 0);
+			mmu_stats_read(env.vm, &st);
+		}
+		assert_int_equal(st.count[MMU_STAT_TABLE_FREE], freed_before + 2);
+		assert_int_equal(st.tables, before - 2);
+		assert_int_equal(page_alloc_outstanding(), pages - 2);
+		mmu_check_vm(env.vm, env.pages_at_start, 0);
+		mmu_env_fini(&env);
+	}
 }
 
 struct size_case {
@@ -519,6 +597,7 @@ int main(void)
 		cmocka_unit_test(eager_split),
 		cmocka_unit_test(eager_split_picture_s2),
 		cmocka_unit_test(bulk_map),
+		cmocka_unit_test(tables_freed_after_flush),
 		cmocka_unit_test(leaf_size_by_alignment),
 		cmocka_unit_test(fault_outcomes),
 		cmocka_unit_test(slot_memory_type),

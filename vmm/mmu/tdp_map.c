@@ -69,7 +69,9 @@ static int map_segment(struct map_seg *m)
 		if (it.done)
 			break;
 		if (pte_is_frozen(f, it.old)) {
+			/* Someone is mid-change, or this table is dead: re-walk from the root. */
 			CHECK(ctx->shared);
+			arch_cpu_relax();
 			pt_iter_restart(&it);
 			goto again;
 		}
