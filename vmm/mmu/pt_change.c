@@ -10,6 +10,7 @@
  */
 #include <hv/check.h>
 #include <hv/errno.h>
+#include <hv/log.h>
 #include <hv/mm.h>
 
 #include "pt_change.h"
@@ -192,6 +193,9 @@ int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, i
 	bool was_leaf = was_present && pte_is_leaf(f, old, level);
 	bool is_leaf = is_present && pte_is_leaf(f, new, level);
 
+	log_trace("mmu: %s: root %#x L%d gfn %#llx: %#llx -> %#llx%s", ctx->vm->name,
+		  ctx->root->role, level, (unsigned long long)gfn, (unsigned long long)old,
+		  (unsigned long long)new, ctx->shared ? " (shared)" : "");
 	if (!was_present) {
 		/* Filling a hole (or a frozen entry's placeholder) never needs a flush. */
 		if (is_leaf) {

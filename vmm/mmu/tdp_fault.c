@@ -17,6 +17,7 @@
  */
 #include <hv/check.h>
 #include <hv/errno.h>
+#include <hv/log.h>
 
 #include "pt_split.h"
 
@@ -181,5 +182,7 @@ enum mmu_fault_result mmu_fault(struct mmu_vcpu *vc, gpa_t gpa, u8 access)
 out:
 	mmu_read_unlock(vm);
 	vcpu_stat_inc(vc, fault_stat[res]);
+	log_trace("mmu: %s: fault gpa %#llx access %#x: %s", vm->name,
+		  (unsigned long long)gpa_val(gpa), access, fault_names[res]);
 	return res;
 }

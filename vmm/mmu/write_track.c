@@ -101,12 +101,28 @@ static int track_prepare(struct mmu_slot *s, u16 **track, u32 *regions[PT_MAX_LE
 	return 0;
 }
 
+static void track_install(struct mmu_slot *s, u16 *track, u32 *regions[PT_MAX_LEVELS + 1])
+{
+	s->track = track;
+	for (int level = 2; level <= PT_MAX_LEVELS; level++)
+		s->huge_track[level] = regions[level];
+}
+
 int mmu_track_add_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn)
 {
 	u64 i = gfn - s->base_gfn;
 
 	write_assert_held(&vm->mmu_lock);
-	CHECK(s->track && i < s->npages);
+	CHECK(i < s->npages && !(s->flags & MMU_SLOT_MMIO));
+	if (!s->track) {
+		/* Callers that hold the lock already (the nested MMU) allocate here. */
+		u32 *regions[PT_MAX_LEVELS + 1] = { NULL };
+		u16 *track = NULL;
+
+		if (track_prepare(s, &track, regions))
+			return HV_ENOMEM;
+		track_install(s, track, regions);
+	}
 	if (s->track[i] == TRACK_MAX)
 		return HV_ERANGE;
 	vm_stat_add(vm, MMU_STAT_TRACK_ADD, 1);
@@ -161,11 +177,8 @@ int mmu_track_add(struct mmu_vm *vm, gfn_t gfn)
 		return r;
 	}
 	mmu_write_lock(vm);
-	if (track) {
-		s->track = track;
-		for (int level = 2; level <= PT_MAX_LEVELS; level++)
-			s->huge_track[level] = regions[level];
-	}
+	if (track)
+		track_install(s, track, regions);
 	r = mmu_track_add_locked(vm, s, gfn);
 	mmu_write_unlock(vm);
 	spin_unlock(&vm->slots_lock);

@@ -73,8 +73,9 @@ u32 mmu_slot_count(struct mmu_vm *vm);
  * whole huge leaf loses write instead). The first add in a slot allocates the
  * slot's counters (HV_ENOMEM: nothing changed). HV_ENOENT: no backed slot
  * covers gfn. HV_ERANGE: a counter would overflow. mmu_track_remove() of an
- * untracked gfn is HV_ENOENT. Both take slots_lock and mmu_lock for writing;
- * the _locked variants expect the caller to hold mmu_lock for writing.
+ * untracked gfn is HV_ENOENT. Both take slots_lock and mmu_lock for writing.
+ * Code that already holds mmu_lock for writing (the nested MMU) uses
+ * mmu_track_add_locked() / mmu_track_remove_locked() (vmm/mmu/mmu_internal.h).
  */
 int mmu_track_add(struct mmu_vm *vm, gfn_t gfn);
 int mmu_track_remove(struct mmu_vm *vm, gfn_t gfn);
