@@ -12,6 +12,11 @@
  * Bits 62:52 are ignored by the CPU (bits 57-61 belong to optional features we
  * do not enable), and all bits of a not-present entry except bit 63
  * ("suppress #VE", only with EPT-violation #VE) are ignored.
+ *
+ * What the VMX backend must match: mode-based execute control off (bit 10,
+ * user-mode execute, is never set), EPT-violation #VE off (empty entries
+ * are 0, suppress-#VE clear), EPTP = root | (levels - 1) << 3 | WB (6),
+ * plus bit 6 if it enables accessed/dirty flags.
  */
 #ifndef HV_MMU_EPT_H
 #define HV_MMU_EPT_H
