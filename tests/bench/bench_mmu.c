@@ -174,6 +174,10 @@ int main(void)
 	       "&& %s\n",
 	       bin);
 	printf("#   (or: make bench BENCH_FILTER=bench_mmu). Best of %d runs.\n", RUNS);
+	printf(
+	    "# populate_4k_ns_per_page: bulk path (mmu_map_range under the write lock);\n"
+	    "#   .shared: bulk path under the read lock; .fault: one mmu_fault() per page.\n"
+	    "# populate_huge_ns_per_4k: one mmu_fault() per 1 GiB leaf; .bulk: mmu_map_range.\n");
 	for (unsigned k = 0; k < ARRAY_SIZE(sizes); k++) {
 		u64 gib = sizes[k], pages4k = 0, pages_huge = 0, zap = 0;
 		const char *sfx = gib == 1 ? ".1g" : ".16g";
