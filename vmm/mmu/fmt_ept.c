@@ -19,6 +19,7 @@ static pte_t ept_encode(const struct pt_format *f, struct pt_attr a, int level)
 {
 	pte_t e = EPT_ACCESSED;
 
+	(void)f;
 	/* Write without read is an EPT misconfiguration (SDM 29.3.3.1). */
 	CHECK(!(a.perm & PT_W) || (a.perm & PT_R));
 	CHECK(a.memtype < PT_MT_COUNT);
@@ -40,6 +41,8 @@ static struct pt_attr ept_decode(const struct pt_format *f, pte_t e, int level)
 {
 	struct pt_attr a = { .perm = PT_U, .memtype = PT_MT_UC, .flags = 0 };
 
+	(void)f;
+	(void)level;
 	if (e & EPT_READ)
 		a.perm |= PT_R;
 	if (e & EPT_WRITE)

@@ -17,6 +17,7 @@ static pte_t fake_encode(const struct pt_format *f, struct pt_attr a, int level)
 {
 	pte_t e = FAKE_PT_PRESENT | FAKE_PT_ACCESSED;
 
+	(void)f;
 	CHECK(a.memtype < PT_MT_COUNT);
 	if (a.perm & PT_R)
 		e |= FAKE_PT_READ;
@@ -39,6 +40,8 @@ static struct pt_attr fake_decode(const struct pt_format *f, pte_t e, int level)
 	struct pt_attr a = { .perm = 0, .memtype = PT_MT_UC, .flags = 0 };
 	unsigned code = (unsigned)((e & FAKE_PT_MT_MASK) >> FAKE_PT_MT_SHIFT);
 
+	(void)f;
+	(void)level;
 	if (e & FAKE_PT_READ)
 		a.perm |= PT_R;
 	if (e & FAKE_PT_WRITE)

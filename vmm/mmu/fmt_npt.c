@@ -26,6 +26,7 @@ static pte_t npt_encode(const struct pt_format *f, struct pt_attr a, int level)
 	pte_t e = NPT_P | NPT_A;
 	u8 idx;
 
+	(void)f;
 	CHECK(a.memtype < PT_MT_COUNT);
 	idx = npt_pat_index[a.memtype];
 	if (a.perm & PT_W)
@@ -50,6 +51,7 @@ static struct pt_attr npt_decode(const struct pt_format *f, pte_t e, int level)
 	struct pt_attr a = { .perm = PT_R, .memtype = PT_MT_UC, .flags = 0 };
 	unsigned idx = 0;
 
+	(void)f;
 	if (e & NPT_RW)
 		a.perm |= PT_W;
 	if (e & NPT_US)

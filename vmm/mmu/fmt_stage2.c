@@ -21,6 +21,7 @@ static pte_t s2_encode(const struct pt_format *f, struct pt_attr a, int level)
 {
 	pte_t e = S2_VALID | S2_AF;
 
+	(void)f;
 	CHECK(a.memtype < PT_MT_COUNT);
 	if (level == 1)
 		e |= S2_TABLE_OR_PAGE; /* a page descriptor; a block leaves bit 1 clear */
@@ -41,6 +42,8 @@ static struct pt_attr s2_decode(const struct pt_format *f, pte_t e, int level)
 {
 	struct pt_attr a = { .perm = PT_U, .memtype = PT_MT_UC, .flags = 0 };
 
+	(void)f;
+	(void)level;
 	if (e & S2_S2AP_R)
 		a.perm |= PT_R;
 	if (e & S2_S2AP_W)
