@@ -14,6 +14,7 @@
 #include <hv/frames.h>
 #include <hv/heap.h>
 #include <hv/log.h>
+#include <hv/mmu.h>
 #include <hv/selftest.h>
 #include <hv/version.h>
 
@@ -38,7 +39,9 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 	heap_init();                  /* object allocator on top of frames */
 	arch_paging_init(&boot_info); /* our own page tables with W^X */
 	arch_cpu_features_init();     /* virtualization features */
-	frames_print_stats();         /* free memory */
+	if (mmu_formats_init())       /* the MMU engine's EPT/NPT/stage-2 descriptions */
+		panic("mmu: a built-in page-table format description is inconsistent");
+	frames_print_stats(); /* free memory */
 
 	if (cmdline_get()->selftest[0])
 		selftest_run(cmdline_get()->selftest); /* selftest=: deliberate failures */

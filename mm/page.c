@@ -1,7 +1,8 @@
 /*
- * page_alloc()/page_free() for the image (contract in hv/mm.h): single
- * zeroed frames owned by the hypervisor, for page tables and other
- * page-sized structures. The host build has its own (arch/fake/mm.c).
+ * page_alloc()/page_free() and their contiguous variants for the image
+ * (contract in hv/mm.h): zeroed frames owned by the hypervisor, for page
+ * tables and other page-sized structures. The host build has its own
+ * (arch/fake/mm.c).
  */
 #include <hv/check.h>
 #include <hv/frames.h>
@@ -10,26 +11,37 @@
 
 static u64 pages_outstanding;
 
-void *page_alloc(void)
+void *page_alloc_contig(unsigned count)
 {
 	hpa_t pa;
-	void *page;
+	void *pages;
 
-	if (frames_alloc(1, PAGE_SIZE, FRAME_OWNER_HV, &pa))
+	CHECK(count > 0 && (count & (count - 1)) == 0);
+	if (frames_alloc(count, (u64)count * PAGE_SIZE, FRAME_OWNER_HV, &pa))
 		return NULL;
-	page = phys_to_virt(pa);
-	memset(page, 0, PAGE_SIZE);
-	__atomic_fetch_add(&pages_outstanding, 1, __ATOMIC_RELAXED);
-	return page;
+	pages = phys_to_virt(pa);
+	memset(pages, 0, (size_t)count * PAGE_SIZE);
+	__atomic_fetch_add(&pages_outstanding, count, __ATOMIC_RELAXED);
+	return pages;
+}
+
+void page_free_contig(void *pages, unsigned count)
+{
+	if (!pages)
+		return;
+	CHECK(count > 0 && IS_ALIGNED((uptr)pages, (u64)count * PAGE_SIZE));
+	frames_free(virt_to_phys(pages), count, FRAME_OWNER_HV);
+	__atomic_fetch_sub(&pages_outstanding, count, __ATOMIC_RELAXED);
+}
+
+void *page_alloc(void)
+{
+	return page_alloc_contig(1);
 }
 
 void page_free(void *page)
 {
-	if (!page)
-		return;
-	CHECK(IS_ALIGNED((uptr)page, PAGE_SIZE));
-	frames_free(virt_to_phys(page), 1, FRAME_OWNER_HV);
-	__atomic_fetch_sub(&pages_outstanding, 1, __ATOMIC_RELAXED);
+	page_free_contig(page, 1);
 }
 
 u64 page_alloc_outstanding(void)

@@ -53,6 +53,28 @@ void page_free(void *page)
 	free(page);
 }
 
+void *page_alloc_contig(unsigned count)
+{
+	void *p;
+
+	if (!count || (count & (count - 1)) || should_fail())
+		return NULL;
+	p = aligned_alloc(PAGE_SIZE * count, PAGE_SIZE * count);
+	if (!p)
+		return NULL;
+	memset(p, 0, PAGE_SIZE * count);
+	__atomic_fetch_add(&pages_outstanding, count, __ATOMIC_RELAXED);
+	return p;
+}
+
+void page_free_contig(void *pages, unsigned count)
+{
+	if (!pages)
+		return;
+	__atomic_fetch_sub(&pages_outstanding, count, __ATOMIC_RELAXED);
+	free(pages);
+}
+
 u64 page_alloc_outstanding(void)
 {
 	return __atomic_load_n(&pages_outstanding, __ATOMIC_RELAXED);

@@ -32,6 +32,14 @@ static inline hpa_t virt_to_phys(const void *va)
 void *page_alloc(void);
 /* Return a page from page_alloc(). NULL is ignored. */
 void page_free(void *page);
+/*
+ * `count` physically contiguous, zeroed pages aligned to count * 4 KiB
+ * (count a power of two), or NULL: for tables larger than a page, such as the
+ * 8 KiB concatenated arm64 stage-2 root. Free with page_free_contig() and the
+ * same count. Counted in page_alloc_outstanding() as `count` pages.
+ */
+void *page_alloc_contig(unsigned count);
+void page_free_contig(void *pages, unsigned count);
 /* Pages handed out and not yet returned (for leak checks and statistics). */
 u64 page_alloc_outstanding(void);
 

@@ -1,0 +1,123 @@
+/*
+ * The one way an entry changes. Every write of an entry in a tree the
+ * engine owns goes through pt_set() (or pt_handle_change() for entries of a
+ * subtree being torn down), which derives from (old, new, level, gfn):
+ *
+ *   - the subtree to tear down when a present table entry is replaced: each
+ *     of its entries in turn "changes" to non-present through this same
+ *     function, so statistics (and later the mirror hook) see every removal;
+ *     the unlinked tables are freed only after the TLB flush and only when no
+ *     software walker can still hold them (docs/mmu.md, "Freeing");
+ *   - whether cached translations must be flushed: a present leaf that loses
+ *     a permission, its frame or its memory type, or any present entry that
+ *     is removed; gaining permissions or filling a hole needs no flush;
+ *   - break-before-make where the format needs it: the entry is frozen, the
+ *     TLB flushed, then the new value written;
+ *   - leaf counts by size and the policy counters.
+ *
+ * Effects are collected in a pt_ctx for the duration of one operation on one
+ * root and applied by pt_ctx_finish(): one TLB flush covering every change,
+ * then the freeing (or deferral) of unlinked tables, then the statistics.
+ *
+ * Two modes: shared (mmu_lock held for reading; entries change by
+ * compare-exchange and a failure is reported so the caller re-reads) and
+ * exclusive (mmu_lock held for writing, or a tree nobody else can reach;
+ * plain atomic stores).
+ *
+ * The mirror role (issue 5) plugs in at pt_set(): for a mirror root every
+ * change is made by freezing the entry, calling set_external(vm, gfn, old,
+ * new, level) from pt_handle_change(), then writing new or restoring old. The
+ * int results exist for that hook; nothing fails today.
+ */
+#ifndef VMM_MMU_PT_CHANGE_H
+#define VMM_MMU_PT_CHANGE_H
+
+#include "mmu_internal.h"
+#include "pt_iter.h"
+
+/* Counters an operation accumulates before folding them into the VM or vCPU. */
+enum pt_ctx_stat {
+	CTX_LEAF_MAPPED,
+	CTX_LEAF_ZAPPED,
+	CTX_LEAF_WRPROT,
+	CTX_LEAF_UPGRADED,
+	CTX_TABLE_ZAPPED,
+	CTX_SPLIT,
+	CTX_BBM,
+	CTX_CAS_FAIL,
+	CTX_TLB_FLUSH,
+	CTX_TABLE_DEFERRED,
+	CTX_STAT_COUNT,
+};
+
+struct pt_ctx {
+	struct mmu_vm *vm;
+	struct mmu_root *root;
+	const struct pt_format *fmt;
+	struct mmu_vcpu *vcpu; /* statistics go to this vCPU if set (no atomics) */
+	bool shared;
+
+	bool flush; /* some change needs a flush of [flush_start, flush_end) */
+	gfn_t flush_start, flush_end;
+
+	pte_t *dead_head, *dead_tail; /* unlinked tables, chained through entry 0 */
+
+	s32 leaves[PT_MAX_LEVELS + 1];
+	u32 stat[CTX_STAT_COUNT];
+};
+
+static inline void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu_root *root,
+			       bool shared)
+{
+	*ctx = (struct pt_ctx){
+		.vm = vm,
+		.root = root,
+		.fmt = root->fmt,
+		.shared = shared,
+	};
+}
+
+/* Flush what needs flushing, dispose of unlinked tables, fold the statistics. */
+void pt_ctx_finish(struct pt_ctx *ctx);
+
+int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, int level);
+
+/*
+ * Derive everything a change of the entry at (gfn, level) from old to new
+ * implies. Inline for the common case of a leaf filling a hole (faults and
+ * bulk mapping), out of line for everything else.
+ */
+static inline int pt_handle_change(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, int level)
+{
+	const struct pt_format *f = ctx->fmt;
+
+	if (likely(!pte_is_present(f, old) && pte_is_present_leaf(f, new, level))) {
+		ctx->leaves[level]++;
+		ctx->stat[CTX_LEAF_MAPPED]++;
+		return 0;
+	}
+	return pt_handle_change_slow(ctx, gfn, old, new, level);
+}
+
+/*
+ * Change the iterator's entry from it->old to new. Shared mode: a
+ * compare-exchange; if the entry no longer holds it->old, returns HV_EAGAIN
+ * with it->old refreshed and nothing changed. Exclusive mode always succeeds.
+ * On success it->old = new.
+ */
+int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new);
+
+/*
+ * Fill consecutive empty entries from the iterator's on, in its table, with
+ * leaves tmpl + frame (pfn, pfn + step, ...), at most n of them: the bulk
+ * form of pt_set() for hole filling, where nothing can need a flush or
+ * break-before-make. Stops at the first entry that is not empty (shared
+ * mode: or whose compare-exchange fails). Returns how many were filled and
+ * leaves the iterator on the last one filled (unchanged if none).
+ */
+unsigned pt_fill_leaves(struct pt_ctx *ctx, struct pt_iter *it, unsigned n, pte_t tmpl, pfn_t pfn);
+
+/* Tear down a whole tree (a dying root): every entry changes to non-present. */
+void pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn);
+
+#endif /* VMM_MMU_PT_CHANGE_H */
