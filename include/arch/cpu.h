@@ -23,10 +23,12 @@ void arch_dump_state(void);
 /* Statuses for arch_shutdown(): how the hypervisor ended. */
 enum hv_exit_status {
 	HV_EXIT_SUCCESS = 0,
-	HV_EXIT_FAILURE = 1,   /* an orderly stop because something was missing */
-	HV_EXIT_PANIC = 2,     /* panic() or a failed CHECK() */
-	HV_EXIT_NESTED = 3,    /* a panic or fault while handling one */
-	HV_EXIT_EXCEPTION = 4, /* an unexpected exception in the hypervisor */
+	HV_EXIT_FAILURE = 1,     /* an orderly stop because something was missing */
+	HV_EXIT_PANIC = 2,       /* panic() or a failed CHECK() */
+	HV_EXIT_NESTED = 3,      /* a panic or fault while handling one */
+	HV_EXIT_EXCEPTION = 4,   /* an unexpected exception in the hypervisor */
+	HV_EXIT_GUEST_ERROR = 5, /* the boot guest ended reporting failure (HC_SHUTDOWN n != 0) */
+	HV_EXIT_VM_FAILED = 6,   /* the hypervisor stopped the boot guest (fault, bad access) */
 	HV_EXIT_MAX = 63,
 };
 
