@@ -64,10 +64,26 @@ static bool set_selftest(struct cmdline_opts *o, const char *value)
 	return set_string(o->selftest, value);
 }
 
+static bool set_guest(struct cmdline_opts *o, const char *value)
+{
+	for (const char *c = value; *c; c++) {
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
+
+		if (!ok) {
+			log_warn("cmdline: guest=%s: a guest name is letters, digits, '_' and '-'",
+				 value);
+			return false;
+		}
+	}
+	return set_string(o->guest, value);
+}
+
 static const struct option options[] = {
 	{ "loglevel", set_loglevel, "err|warn|info|debug|trace|0-4" },
 	{ "console", set_console, "com1|com2|com3|com4|<port> (x86), pl011 (arm64), none" },
 	{ "selftest", set_selftest, "a deliberate failure (docs/cmdline.md)" },
+	{ "guest", set_guest, "the guest to boot: linux or a test guest's name" },
 };
 
 static void handle_option(struct cmdline_opts *o, const char *name, const char *value,

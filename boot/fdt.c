@@ -273,6 +273,8 @@ static int stdout_node(struct parse *p, int chosen)
 	return fdt_find_path(fdt, path, n);
 }
 
+static u32 dt_irq(const u8 *prop, u32 len, u32 index);
+
 /* The frequency of the clock feeding the UART, when a fixed-clock provides it. */
 static u32 uart_clock(struct parse *p, int uart)
 {
@@ -296,7 +298,9 @@ static void parse_uart(struct parse *p, int chosen)
 	const struct fdt *fdt = p->fdt;
 	struct boot_uart *u = &p->out->uart;
 	int node = stdout_node(p, chosen);
+	const u8 *irqs;
 	u64 base, size;
+	u32 len;
 
 	if (node >= 0 && !fdt_is_compatible(fdt, node, "arm,pl011")) {
 		warnf(p, "stdout-path names %s, which is not a PL011; looking for one",
@@ -317,6 +321,9 @@ static void parse_uart(struct parse *p, int chosen)
 	u->type = BOOT_UART_PL011;
 	u->regs = (struct boot_mmio){ base, size };
 	u->clock_hz = uart_clock(p, node);
+	/* Its interrupt, if given in the GIC's three-cell form (checked with the GIC below). */
+	irqs = fdt_getprop(fdt, node, "interrupts", &len);
+	u->irq = dt_irq(irqs, len, 0);
 }
 
 /* Interrupt ID of the index-th <type number flags> specifier in prop, or 0. */

@@ -46,6 +46,5 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 	if (cmdline_get()->selftest[0])
 		selftest_run(cmdline_get()->selftest); /* selftest=: deliberate failures */
 
-	log_info("bring-up complete; no guest to run yet");
-	arch_shutdown(HV_EXIT_SUCCESS);
+	arch_shutdown(arch_guests_run(&boot_info)); /* the boot guest, if there is one */
 }

@@ -31,7 +31,10 @@
 #define CR_RXE        BIT(9)
 
 #define UART_ALL_IRQS 0x7ff /* UARTICR: clear every interrupt source */
-#define BAUD          115200u
+/* UARTIMSC (TRM 3.3.10): receive and receive-timeout interrupts. */
+#define IMSC_RX BIT(4)
+#define IMSC_RT BIT(6)
+#define BAUD    115200u
 /* The divisor is clock / (16 * baud) with a 6-bit fraction: keep 64ths of it. */
 #define FBRD_BITS 6
 
@@ -56,6 +59,12 @@ static const struct console_dev pl011_console = {
 	.putc = pl011_putc,
 	.getc = pl011_getc,
 };
+
+void pl011_console_rx_irq(bool on)
+{
+	if (uart_base)
+		mmio_write32(uart_base + UARTIMSC, on ? IMSC_RX | IMSC_RT : 0);
+}
 
 void pl011_console_flush(void)
 {

@@ -150,6 +150,36 @@ int vm_ram_alloc(struct vm *vm, gpa_t gpa, u64 size)
 	return err;
 }
 
+int vm_map_device(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size)
+{
+	struct mmu_slot_params p = {
+		.id = vm->next_slot_id,
+		.base = gpa,
+		.size = size,
+		.backing = hpa,
+		.memtype = PT_MT_DEVICE,
+	};
+	int err;
+
+	if (!size || !IS_ALIGNED(gpa_val(gpa) | hpa_val(hpa) | size, PAGE_SIZE))
+		return HV_EALIGN;
+	/* Device windows are not RAM, but the same promise holds: nothing of the hypervisor's. */
+	if (frames_range_is_hv_owned(hpa, size)) {
+		log_err("%s: refusing host [%#llx, +%#llx) as a device window: it is the "
+			"hypervisor's",
+			vm->name, (unsigned long long)hpa_val(hpa), (unsigned long long)size);
+		return HV_EPERM;
+	}
+	err = mmu_slot_add(vm->mmu, &p);
+	if (err)
+		return err;
+	vm->next_slot_id++;
+	log_debug("%s: device window [%#llx, +%#llx) -> host %#llx", vm->name,
+		  (unsigned long long)gpa_val(gpa), (unsigned long long)size,
+		  (unsigned long long)hpa_val(hpa));
+	return 0;
+}
+
 /* Whether exactly [base, base + pages) is free; if so it is now allocated to the guest. */
 static bool take_exact(u64 base, u64 pages)
 {

@@ -72,3 +72,21 @@ arm64_mmu_switch:
 	msr	sctlr_el2, x1
 	isb
 	ret
+
+/*
+ * void arm64_dcache_clean_inval_poc(u64 start, u64 end)
+ * Write back and invalidate [start, end) to the point of coherency: after
+ * it, memory holds the latest data and no cache holds a copy, so an
+ * observer with caches off (a guest before its MMU is on) and one with
+ * caches on see the same bytes.
+ */
+	.globl arm64_dcache_clean_inval_poc
+arm64_dcache_clean_inval_poc:
+	dcache_line_size
+	bic	x0, x0, x3
+1:	dc	civac, x0
+	add	x0, x0, x2
+	cmp	x0, x1
+	b.lo	1b
+	dsb	sy
+	ret

@@ -34,7 +34,15 @@
 	.endif
 	stp	x0, x1, [sp, #REGS_X0]
 	mov	x1, #\kind
-	b	save_frame
+	b	arm64_save_frame
+.endm
+
+/* A lower-EL slot: the guest exits (arch/arm64/guest_entry.S). */
+.macro vguest kind
+	.balign 128
+	stp	x0, x1, [sp, #-16]!
+	mov	x1, #\kind
+	b	arm64_guest_exit
 .endm
 
 /* Out of line: the frame would not fit on the boot stack. */
@@ -49,14 +57,14 @@
 	sub	sp, sp, x0
 	stp	x0, x1, [sp, #REGS_X0]
 	mov	x1, #\kind
-	b	save_frame
+	b	arm64_save_frame
 3:	/* Boot stack overflow: the frame goes on the exception stack; x0 is lost. */
 	bic	x0, x0, #(STACK_BLOCK_SIZE - 1)
 	add	x0, x0, #EXC_STACK_TOP_OFFSET
 	sub	sp, x0, #REGS_FRAME_SIZE
 	stp	xzr, x1, [sp, #REGS_X0]
 	mov	x1, #(\kind | EXC_FLAG_OVERFLOW)
-	b	save_frame
+	b	arm64_save_frame
 .endm
 
 	.balign 2048
@@ -71,14 +79,14 @@ arm64_vectors:
 	vslot	5, 1
 	vslot	6, 1
 	vslot	7, 1
-	vslot	8, 0	/* lower EL, AArch64: guests */
-	vslot	9, 0
-	vslot	10, 0
-	vslot	11, 0
-	vslot	12, 0	/* lower EL, AArch32: not supported */
-	vslot	13, 0
-	vslot	14, 0
-	vslot	15, 0
+	vguest	8	/* lower EL, AArch64: guest exits */
+	vguest	9
+	vguest	10
+	vguest	11
+	vguest	12	/* lower EL, AArch32: a guest's 32-bit EL0 process */
+	vguest	13
+	vguest	14
+	vguest	15
 
 	vstack_suspect 4
 	vstack_suspect 5
@@ -86,7 +94,8 @@ arm64_vectors:
 	vstack_suspect 7
 
 /* x0 and x1 are saved and x1 holds the kind; save the rest and call C. */
-save_frame:
+	.globl arm64_save_frame
+arm64_save_frame:
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
 	stp	x6, x7, [sp, #16 * 3]

@@ -48,4 +48,12 @@ void arch_paging_init(const struct boot_info *bi);
  */
 void arch_cpu_features_init(void);
 
+/*
+ * Run the guest the command line asks for (guest=, docs/cmdline.md), if the
+ * arch can and the boot loader provided one, until it stops. Returns the
+ * hypervisor's exit status (enum hv_exit_status): HV_EXIT_SUCCESS when
+ * there was nothing to run or the guest ended well.
+ */
+int arch_guests_run(const struct boot_info *bi);
+
 #endif /* ARCH_BOOT_H */

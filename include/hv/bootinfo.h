@@ -66,6 +66,7 @@ struct boot_uart {
 	enum boot_uart_type type;
 	struct boot_mmio regs;
 	u32 clock_hz; /* reference clock, 0 if unknown (keep the firmware's settings) */
+	u32 irq;      /* its interrupt ID at the interrupt controller, 0 if not given */
 };
 
 enum boot_irqchip_type {

@@ -19,6 +19,7 @@ struct cmdline_opts {
 	int loglevel;                     /* enum log_level, or -1 when not given */
 	char console[CMDLINE_VALUE_MAX];  /* console=: "" when not given */
 	char selftest[CMDLINE_VALUE_MAX]; /* selftest=: "" when not given */
+	char guest[CMDLINE_VALUE_MAX];    /* guest=: the boot guest's name, "" for the default */
 	const char *rest;                 /* what follows " -- ", or NULL */
 	u32 unknown_count;                /* options nobody knows */
 	u32 error_count;                  /* bad values, malformed tokens */

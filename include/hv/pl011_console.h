@@ -16,6 +16,13 @@
  */
 const struct console_dev *pl011_console_init(u64 base, u32 clock_hz);
 
+/*
+ * Raise the UART's interrupt while received bytes wait (on) or never (off,
+ * the default: polled). The interrupt clears as the receive FIFO is read,
+ * which getc does; the caller routes the interrupt line itself.
+ */
+void pl011_console_rx_irq(bool on);
+
 /* Wait until every queued byte has left the transmitter (before power-off). */
 void pl011_console_flush(void);
 

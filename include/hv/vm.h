@@ -194,6 +194,16 @@ int vm_ram_adopt(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size);
 s64 vm_ram_claim_identity(struct vm *vm, hpa_t min, hpa_t max, u64 min_run, u64 max_bytes,
 			  u64 keep_free);
 
+/*
+ * Map host device registers [hpa, hpa + size) at guest-physical gpa, as
+ * Device memory (the backend's pass-through windows, e.g. arm64's GICv2
+ * virtual CPU interface). Not RAM: vm_read/vm_write and the loaders do not
+ * see it. Refused with HV_EPERM (logged) if any byte is the hypervisor's,
+ * HV_EALIGN if not page-aligned, HV_EOVERLAP over RAM or another window.
+ * The window lives until vm_destroy(). Not while running.
+ */
+int vm_map_device(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size);
+
 /* Total guest RAM bytes. */
 u64 vm_ram_size(const struct vm *vm);
 

@@ -67,6 +67,22 @@ static void known_options(void **state)
 	assert_string_equal(capture_console_text(), "");
 }
 
+static void guest_names(void **state)
+{
+	(void)state;
+	cmdline_parse(NULL, &o);
+	assert_string_equal(o.guest, "");
+	cmdline_parse("guest=linux guest=psci_reset -- console=ttyAMA0", &o);
+	assert_string_equal(o.guest, "psci_reset");
+	assert_string_equal(o.rest, "console=ttyAMA0");
+	assert_int_equal(o.error_count, 0);
+	/* A name is looked up in the bundle: no path separators or other punctuation. */
+	cmdline_parse("guest=../linux", &o);
+	assert_string_equal(o.guest, "");
+	assert_int_equal(o.error_count, 1);
+	assert_logged("guest=../linux: a guest name is letters, digits, '_' and '-'");
+}
+
 static void unknown_options_are_named(void **state)
 {
 	(void)state;
@@ -177,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(known_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(guest_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_options_are_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(quoting, setup, teardown),

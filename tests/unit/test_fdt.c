@@ -173,6 +173,7 @@ static void qemu_virt_gicv2(void **state)
 	assert_int_equal(plat.uart.regs.base, 0x9000000);
 	assert_int_equal(plat.uart.regs.size, 0x1000);
 	assert_int_equal(plat.uart.clock_hz, 24000000);
+	assert_int_equal(plat.uart.irq, 33); /* SPI 1 */
 	assert_int_equal(plat.irqchip.type, BOOT_IRQCHIP_GICV2);
 	assert_int_equal(plat.irqchip.dist.base, 0x8000000);
 	assert_int_equal(plat.irqchip.cpu.base, 0x8010000);

@@ -45,6 +45,7 @@ void arm64_log_devices(const struct boot_info *bi);
 /* Cache and MMU maintenance (arch/arm64/cache.S). */
 void arm64_dcache_inval_poc(u64 start, u64 end);
 void arm64_dcache_clean_poc(u64 start, u64 end);
+void arm64_dcache_clean_inval_poc(u64 start, u64 end);
 void arm64_mmu_switch(u64 ttbr);
 
 /* ---- the memory-map plan (arch/arm64/map_plan.c) ---------------------------------- */

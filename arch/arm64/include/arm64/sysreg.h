@@ -136,8 +136,8 @@
 
 #define write_sysreg(reg, v)                                                                       \
 	do {                                                                                       \
-		u64 v_ = (v);                                                                      \
-		__asm__ volatile("msr " #reg ", %0" : : "r"(v_) : "memory");                       \
+		u64 w_ = (v);                                                                      \
+		__asm__ volatile("msr " #reg ", %0" : : "r"(w_) : "memory");                       \
 	} while (0)
 
 static inline void isb(void)
