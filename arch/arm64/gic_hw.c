@@ -192,9 +192,14 @@ void gic_hw_lr_write(u32 n, u64 value)
 	wr(gic.gich, GICH_LR0 + 4 * n, (u32)value);
 }
 
-u64 gic_hw_elrsr(void)
+u64 gic_hw_done_lrs(void)
 {
-	return rd(gic.gich, GICH_ELRSR0);
+	/*
+	 * ELRSR calls a register holding a finished interrupt with an EOI
+	 * maintenance request "not empty" until the request is dealt with;
+	 * EISR lists exactly those.
+	 */
+	return rd(gic.gich, GICH_ELRSR0) | rd(gic.gich, GICH_EISR0);
 }
 
 void gic_hw_hcr(bool underflow_irq)

@@ -9,7 +9,8 @@
  * register, or a maintenance interrupt. Otherwise the entry costs nothing.
  *
  * A list register's interrupt is given back to the model when the register
- * reads empty (GICH_ELRSR / ICH_ELRSR_EL2). Interrupts without the HW bit
+ * holds nothing live any more (empty in GICH_ELRSR, or finished with an
+ * EOI maintenance request in GICH_EISR; ICH_ELRSR/EISR_EL2 on v3). Interrupts without the HW bit
  * carry the EOI bit, so the guest's EOI raises a maintenance interrupt and
  * a level that is still high is delivered again at once. When more
  * interrupts are deliverable than there are free list registers, the
@@ -56,7 +57,7 @@ void el2_vgic_vcpu_init(struct el2_vcpu *ev)
 /* Give back the interrupts of list registers the guest has finished with. */
 static void sync_lrs(struct el2_vcpu *ev)
 {
-	u64 empty = gic_hw_elrsr();
+	u64 empty = gic_hw_done_lrs();
 
 	for (u32 n = 0; n < ev->lr_count; n++) {
 		if (ev->lr_intid[n] < 0 || !(empty & BIT(n)))
@@ -135,6 +136,11 @@ void el2_vgic_flush(struct el2_vcpu *ev)
 
 bool el2_vgic_has_pending(struct el2_vcpu *ev)
 {
+	/* A list register may still claim an interrupt the guest has finished with. */
+	if (ev->evm->vgic.cpu[vcpu_index(ev)].maybe_pending || ev->lr_sync) {
+		sync_lrs(ev);
+		ev->lr_sync = false;
+	}
 	if (vgic_pick(&ev->evm->vgic, vcpu_index(ev)) >= 0)
 		return true;
 	for (u32 n = 0; n < ev->lr_count; n++)

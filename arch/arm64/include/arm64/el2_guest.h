@@ -177,7 +177,7 @@ void gic_hw_deactivate(u32 intid); /* DIR */
 void gic_hw_set_enabled(u32 intid, bool on);
 u64 gic_hw_lr_read(u32 n);
 void gic_hw_lr_write(u32 n, u64 value);
-u64 gic_hw_elrsr(void);              /* bit n: list register n is empty */
+u64 gic_hw_done_lrs(void);           /* bit n: list register n holds nothing live */
 void gic_hw_hcr(bool underflow_irq); /* enable the virtual CPU interface */
 void gic_hw_virt_off(void);
 u64 gic_hw_vmcr(void);
