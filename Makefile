@@ -69,10 +69,10 @@ PYTHON := /usr/bin/python3
 
 all:
 
+include tests/guests/arm64/guests.mk
 include arch/$(ARCH_DIR)/build.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
-include tests/guests/arm64/guests.mk
 
 # --- setup: install the Debian packages the build and the tests need -----------------
 # scripts/setup.sh is idempotent and fast when everything is there; the stamp

@@ -157,6 +157,7 @@ int vm_map_device(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size)
 		.base = gpa,
 		.size = size,
 		.backing = hpa,
+		.flags = MMU_SLOT_NOEXEC,
 		.memtype = PT_MT_DEVICE,
 	};
 	int err;

@@ -56,16 +56,21 @@ all: $(BUILD)/hv.bin
 # --- run and debug under QEMU (facts in ../shared/platform.md) -----------------------
 # PSCI SYSTEM_OFF ends a successful run with status 0; semihosting carries
 # failure statuses out (arch_shutdown in arch/arm64/cpu.c).
-QEMU_ARM64 := qemu-system-aarch64 -M virt,virtualization=on -cpu max -m 256M -nographic \
+# The guest bundle (tests/guests/arm64/guests.mk) is the initrd: Debian's Linux
+# and the test guests; CMDLINE="guest=<name>" picks one, Linux by default.
+QEMU_MEM ?= 512M
+ARM64_BUNDLE ?= $(ARM64_GUEST_DIR)/linux.cpio
+QEMU_ARM64 := qemu-system-aarch64 -M virt,virtualization=on -cpu max -m $(QEMU_MEM) -nographic \
 	-no-reboot -semihosting-config enable=on,target=native
-QEMU_ARM64_ARGS = -kernel $(BUILD)/hv.bin $(if $(CMDLINE),-append "$(CMDLINE)") $(QEMU_EXTRA)
+QEMU_ARM64_ARGS = -kernel $(BUILD)/hv.bin -initrd $(ARM64_BUNDLE) \
+	$(if $(CMDLINE),-append "$(CMDLINE)") $(QEMU_EXTRA)
 # Where QEMU virt loads an Image (RAM base + 2 MiB): gdb needs it for the PIE's symbols.
 ARM64_QEMU_LOAD := 0x40200000
 
-run: $(SETUP_STAMP) $(BUILD)/hv.bin
+run: $(SETUP_STAMP) $(BUILD)/hv.bin $(ARM64_BUNDLE)
 	$(QEMU_ARM64) $(QEMU_ARM64_ARGS)
 
-gdb: $(SETUP_STAMP) $(BUILD)/hv.bin
+gdb: $(SETUP_STAMP) $(BUILD)/hv.bin $(ARM64_BUNDLE)
 	$(QEMU_ARM64) $(QEMU_ARM64_ARGS) -S -gdb tcp::1234 & \
 	gdb-multiarch -q -ex "set architecture aarch64" \
 		-ex "add-symbol-file $(BUILD)/hv.elf -o $(ARM64_QEMU_LOAD)" \

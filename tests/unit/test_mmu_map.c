@@ -562,6 +562,35 @@ static void fault_outcomes(void **state)
 	mmu_env_fini(&env);
 }
 
+/* A no-exec slot (a device window): read faults map it without X, execute faults are refused. */
+static void noexec_slot(void **state)
+{
+	for (unsigned i = 0; i < mmu_test_format_count; i++) {
+		const struct pt_format *f = mmu_test_formats[i];
+		struct mmu_translation t;
+		struct mmu_env env;
+		u64 mapped = 0;
+
+		(void)state;
+		mmu_env_init(&env, f, true);
+		mmu_env_slot(&env, 1, 0x100, 0x10, 0x1000, MMU_SLOT_NOEXEC);
+		assert_int_equal(mmu_fault(env.vc, gpa(0x100000), PT_X), MMU_FAULT_MMIO);
+		assert_false(mmu_translate(env.vm, mmu_env_root(&env), 0x100, &t));
+		assert_int_equal(mmu_fault(env.vc, gpa(0x100000), PT_R | PT_W), MMU_FAULT_MAPPED);
+		assert_true(mmu_translate(env.vm, mmu_env_root(&env), 0x100, &t));
+		assert_false(t.attr.perm & PT_X);
+		assert_true(t.attr.perm & PT_W);
+		/* Still no execution once mapped: the refusal never loops through a rewrite. */
+		assert_int_equal(mmu_fault(env.vc, gpa(0x100000), PT_R | PT_X), MMU_FAULT_MMIO);
+		/* Bulk mapping grants no execute either, even when asked. */
+		assert_int_equal(mmu_map_range(env.vc, 0x101, 4, PT_R | PT_X, 0, &mapped), 0);
+		assert_true(mmu_translate(env.vm, mmu_env_root(&env), 0x102, &t));
+		assert_false(t.attr.perm & PT_X);
+		check_all(&env);
+		mmu_env_fini(&env);
+	}
+}
+
 /* Memory types reach the leaves; a device slot on stage-2 gets Device-nGnRE. */
 static void slot_memory_type(void **state)
 {
@@ -600,6 +629,7 @@ int main(void)
 		cmocka_unit_test(tables_freed_after_flush),
 		cmocka_unit_test(leaf_size_by_alignment),
 		cmocka_unit_test(fault_outcomes),
+		cmocka_unit_test(noexec_slot),
 		cmocka_unit_test(slot_memory_type),
 	};
 

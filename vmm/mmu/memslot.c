@@ -251,10 +251,11 @@ int mmu_slot_add(struct mmu_vm *vm, const struct mmu_slot_params *p)
 	vm_stat_add(vm, MMU_STAT_SLOT_CHANGE, 1);
 	mmu_write_unlock(vm);
 	hv_free(grown);
-	log_debug("mmu: %s: slot %u added: gfn %#llx +%#llx pages%s%s", vm->name, s->id,
+	log_debug("mmu: %s: slot %u added: gfn %#llx +%#llx pages%s%s%s", vm->name, s->id,
 		  (unsigned long long)s->base_gfn, (unsigned long long)s->npages,
 		  (s->flags & MMU_SLOT_READONLY) ? " ro" : "",
-		  (s->flags & MMU_SLOT_MMIO) ? " mmio" : "");
+		  (s->flags & MMU_SLOT_MMIO) ? " mmio" : "",
+		  (s->flags & MMU_SLOT_NOEXEC) ? " noexec" : "");
 out:
 	spin_unlock(&vm->slots_lock);
 	return r;

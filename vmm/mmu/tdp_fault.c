@@ -147,7 +147,8 @@ enum mmu_fault_result mmu_fault(struct mmu_vcpu *vc, gpa_t gpa, u8 access)
 		goto out;
 	}
 	s = mmu_slot_lookup(vm, gfn);
-	if (!s || (s->flags & MMU_SLOT_MMIO) || gfn >= pt_gfn_limit(root->fmt)) {
+	if (!s || (s->flags & MMU_SLOT_MMIO) || gfn >= pt_gfn_limit(root->fmt) ||
+	    ((access & PT_X) && (s->flags & MMU_SLOT_NOEXEC))) {
 		res = MMU_FAULT_MMIO;
 		goto out;
 	}
@@ -169,7 +170,7 @@ enum mmu_fault_result mmu_fault(struct mmu_vcpu *vc, gpa_t gpa, u8 access)
 		.gfn = gfn,
 		.access = access & (PT_R | PT_W | PT_X),
 		.attr = {
-			.perm = PT_R | PT_X | PT_U,
+			.perm = PT_R | PT_U | ((s->flags & MMU_SLOT_NOEXEC) ? 0 : PT_X),
 			.memtype = s->memtype,
 		},
 		.goal = mmu_max_leaf_level(vm, root->fmt, s, gfn),

@@ -189,6 +189,10 @@ int mmu_map_range(struct mmu_vcpu *vc, gfn_t start, u64 count, u8 access, u32 fl
 			.access = access & (PT_R | PT_W | PT_X),
 			.attr = { .perm = PT_R | PT_X | PT_U, .memtype = s->memtype },
 		};
+		if (s->flags & MMU_SLOT_NOEXEC) {
+			m.attr.perm &= (u8)~PT_X;
+			m.access &= (u8)~PT_X;
+		}
 		g = m.end;
 		if (s->flags & MMU_SLOT_MMIO)
 			continue;

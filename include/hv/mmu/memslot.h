@@ -33,7 +33,13 @@ struct mmu_vm;
 
 #define MMU_SLOT_READONLY BIT(0) /* writes fault back to the caller as MMU_FAULT_READONLY */
 #define MMU_SLOT_MMIO     BIT(1) /* no backing: every access is reported for emulation */
-#define MMU_SLOT_FLAGS    (MMU_SLOT_READONLY | MMU_SLOT_MMIO)
+/*
+ * Never executable (device windows): leaves are mapped without execute
+ * permission, and an execute fault is reported as MMU_FAULT_MMIO, since
+ * nothing here can be fetched as code.
+ */
+#define MMU_SLOT_NOEXEC BIT(2)
+#define MMU_SLOT_FLAGS  (MMU_SLOT_READONLY | MMU_SLOT_MMIO | MMU_SLOT_NOEXEC)
 
 struct mmu_slot_params {
 	u32 id;        /* caller's name for the slot, unique per VM */
