@@ -60,7 +60,10 @@ all: $(BUILD)/hv.bin
 # and the test guests; CMDLINE="guest=<name>" picks one, Linux by default.
 QEMU_MEM ?= 512M
 ARM64_BUNDLE ?= $(ARM64_GUEST_DIR)/linux.cpio
-QEMU_ARM64 := qemu-system-aarch64 -M virt,virtualization=on -cpu max -m $(QEMU_MEM) -nographic \
+# pauth-impdef=on: QEMU's stand-in for pointer authentication instead of the
+# architected QARMA5, which it emulates slowly (Linux boots 2-3x faster).
+QEMU_ARM64_CPU ?= max,pauth-impdef=on
+QEMU_ARM64 := qemu-system-aarch64 -M virt,virtualization=on -cpu $(QEMU_ARM64_CPU) -m $(QEMU_MEM) -nographic \
 	-no-reboot -semihosting-config enable=on,target=native
 QEMU_ARM64_ARGS = -kernel $(BUILD)/hv.bin -initrd $(ARM64_BUNDLE) \
 	$(if $(CMDLINE),-append "$(CMDLINE)") $(QEMU_EXTRA)

@@ -70,7 +70,9 @@ static void list_guests(const struct bundle *b)
 	size_t cursor = 0;
 
 	while (bundle_next(b, &cursor, &f))
-		log_info("guest: bundle has %s (%llu bytes)", f.name, (unsigned long long)f.size);
+		if (f.name[0] != '.') /* ".pad": mkbundle's alignment filler */
+			log_info("guest: bundle has %s (%llu bytes)", f.name,
+				 (unsigned long long)f.size);
 }
 
 /* The command line text of linux/cmdline, up to its first newline. */
@@ -211,7 +213,7 @@ int arch_guests_run(const struct boot_info *bi)
 		log_info("bring-up complete; no guest to run yet (no guest bundle as the initrd)");
 		return HV_EXIT_SUCCESS;
 	}
-	log_info("guest: bundle of %u files (%zu bytes)", b.file_count, b.size);
+	log_info("guest: bundle of %zu bytes", b.size);
 	if (pick_files(&b, name, &g)) {
 		log_err("guest: no guest \"%s\" in the bundle", name);
 		list_guests(&b);
