@@ -98,15 +98,13 @@ static int free_lr(const struct el2_vcpu *ev)
 	return -1;
 }
 
-void el2_vgic_flush(struct el2_vcpu *ev)
+void el2_vgic_flush_slow(struct el2_vcpu *ev)
 {
 	struct vgic *g = &ev->evm->vgic;
 	struct vgic_cpu *vc = &g->cpu[vcpu_index(ev)];
 	bool underflow = false;
 	int intid;
 
-	if (!vc->maybe_pending && !vc->lr_recheck && !ev->lr_sync)
-		return;
 	sync_lrs(ev);
 	ev->lr_sync = false;
 	if (vc->lr_recheck) {

@@ -190,8 +190,19 @@ hpa_t gic_hw_gicv_base(void);
 
 /* vgic_lr.c */
 void el2_vgic_vcpu_init(struct el2_vcpu *ev);
-/* Before entry: give the list registers what the guest should see. */
-void el2_vgic_flush(struct el2_vcpu *ev);
+void el2_vgic_flush_slow(struct el2_vcpu *ev);
+
+/*
+ * Before entry: give the list registers what the guest should see. Inline
+ * and nearly free when nothing changed, which is most exits.
+ */
+static inline void el2_vgic_flush(struct el2_vcpu *ev)
+{
+	const struct vgic_cpu *vc = &ev->evm->vgic.cpu[ev->vcpu->id];
+
+	if (vc->maybe_pending || vc->lr_recheck || ev->lr_sync)
+		el2_vgic_flush_slow(ev);
+}
 /* Whether the vCPU has an interrupt it would take (WFI wake-up). */
 bool el2_vgic_has_pending(struct el2_vcpu *ev);
 /* Acknowledge and route every pending physical interrupt. */
