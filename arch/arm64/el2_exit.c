@@ -13,6 +13,8 @@
  *                            guest's data went through on another CPU: emulated
  *                            by cleaning and invalidating all guest RAM to PoC,
  *                            once per burst of consecutive set/way operations
+ *   ICC_SGI1R/ASGI1R/SGI0R   GICv3 SGIs (HCR_EL2.IMO traps them): sent through
+ *                            the emulated GIC
  *   ACTLR_EL1 (TACR)         read as zero, writes ignored: IMPLEMENTATION
  *                            DEFINED controls are the hypervisor's business
  *   CNTP_* (EL1PCEN 0)       the EL1 physical timer is not offered (the guest
@@ -34,6 +36,11 @@
 
 #define SMCCC_RET_NOT_SUPPORTED ((u64)(s64)PSCI_NOT_SUPPORTED)
 #define ARM64_ZR                31
+
+static u64 reg_get(const struct el2_vcpu *ev, unsigned r)
+{
+	return r == ARM64_ZR ? 0 : ev->regs.x[r];
+}
 
 static void reg_set(struct el2_vcpu *ev, unsigned r, u64 v)
 {
@@ -286,6 +293,15 @@ static u32 sysreg(struct el2_vcpu *ev)
 		set_way(ev);
 		el2_skip_instruction(ev);
 		return EL2_EXIT_SET_WAY;
+	case SYS_ICC_SGI1R_EL1:
+	case SYS_ICC_ASGI1R_EL1:
+	case SYS_ICC_SGI0R_EL1:
+		/* GICv3 SGIs; write-only registers. */
+		if (read || ev->evm->gic != VGIC_V3)
+			break;
+		vgic_send_sgi_v3(&ev->evm->vgic, ev->vcpu->id, reg_get(ev, rt));
+		el2_skip_instruction(ev);
+		return EL2_EXIT_SYSREG;
 	case SYS_ACTLR_EL1:
 	case SYS_CNTP_CTL_EL0:
 	case SYS_CNTP_CVAL_EL0:

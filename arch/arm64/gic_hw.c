@@ -14,10 +14,16 @@
  *
  * GICv2: GICD, GICC and GICH are MMIO, mapped by arch_paging_init(); the
  * guest's CPU interface is the GICV frame, which stage 2 maps for it.
- * GICv3: ICC_* and ICH_* system registers. Register layouts:
+ * GICv3: GICD and this CPU's redistributor are MMIO; the CPU interface and
+ * the list registers are the ICC_* and ICH_* system registers, and the
+ * guest's ICC_* accesses reach the virtual interface (ICV_*) by
+ * HCR_EL2.IMO/FMO. With one security state, Group 0 would be signalled as
+ * FIQ: every interrupt hv enables is Group 1. Register layouts:
  * hv/arm64/gic.h (IHI 0048B, IHI 0069).
  */
+#include <arch/cpu.h>
 #include <hv/arm64/gic.h>
+#include <hv/check.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mmio.h>
@@ -29,10 +35,20 @@
 #define PRIORITY_DEFAULT 0xa0
 #define BYTES_PER_PRIO   1
 #define ICFGR_PER_WORD   16
+#define RWP_SPINS        1000000
+
+/* v3 CPU interface system registers (IHI 0069, the ICC_* pages). */
+#define ICC_SRE_SRE         BIT(0)
+#define ICC_SRE_ENABLE      BIT(3) /* ICC_SRE_EL2: EL1 may access ICC_SRE_EL1 */
+#define ICC_CTLR_EOIMODE    BIT(1)
+#define ICC_IGRPEN_ENABLE   BIT(0)
+#define ICC_IAR_INTID_MASK  0xffffffu
+#define MPIDR_AFFINITY_MASK (GENMASK(39, 32) | GENMASK(23, 0))
 
 static struct {
 	enum vgic_version version;
 	u64 gicd, gicc, gich;
+	u64 gicr_sgi; /* v3: this CPU's redistributor, SGI/PPI frame */
 	hpa_t gicv;
 	u32 lrs;
 	u32 maint_irq;
@@ -80,24 +96,43 @@ hpa_t gic_hw_gicv_base(void)
 	return gic.gicv;
 }
 
-/* Configure one interrupt at the distributor: level, default priority, to this CPU, enabled. */
+/* This CPU's affinity, as GICR_TYPER and GICD_IROUTER spell it (Aff3 in bits 39:32). */
+static u64 mpidr_affinity(void)
+{
+	return read_sysreg(mpidr_el1) & MPIDR_AFFINITY_MASK;
+}
+
+/* Configure one interrupt: level, default priority, Group 1 (v3), to this CPU, enabled. */
 static void route_spi_or_ppi(u32 intid)
 {
 	u64 cfg = GICD_ICFGR + intid / ICFGR_PER_WORD * 4;
 	u32 shift = 2 * (intid % ICFGR_PER_WORD);
+	bool private = intid < GIC_PRIVATE_COUNT;
+	/* v3: PPIs live in this CPU's redistributor (SGI frame), SPIs in the distributor. */
+	u64 base = gic.version == VGIC_V3 && private ? gic.gicr_sgi : gic.gicd;
 
-	wr8(gic.gicd, GICD_IPRIORITYR + intid * BYTES_PER_PRIO, PRIORITY_DEFAULT);
-	if (intid >= GIC_PRIVATE_COUNT) {
+	wr8(base, GICD_IPRIORITYR + intid * BYTES_PER_PRIO, PRIORITY_DEFAULT);
+	if (gic.version == VGIC_V3) {
+		/* With one security state Group 0 is an FIQ: everything here is Group 1. */
+		wr(base, GICD_IGROUPR + intid / 32 * 4,
+		   rd(base, GICD_IGROUPR + intid / 32 * 4) | 1u << (intid % 32));
+		if (!private)
+			mmio_write64(gic.gicd + GICD_IROUTER + 8 * intid, mpidr_affinity());
+	}
+	if (!private) {
 		wr(gic.gicd, cfg, rd(gic.gicd, cfg) & ~(GICD_ICFGR_EDGE << shift));
-		/* CPU interface 0: the boot CPU (RAZ/WI on a uniprocessor GIC). */
-		wr8(gic.gicd, GICD_ITARGETSR + intid, 1);
+		/* v2: CPU interface 0, the boot CPU (RAZ/WI on a uniprocessor GIC). */
+		if (gic.version == VGIC_V2)
+			wr8(gic.gicd, GICD_ITARGETSR + intid, 1);
 	}
 	gic_hw_set_enabled(intid, true);
 }
 
 void gic_hw_set_enabled(u32 intid, bool on)
 {
-	wr(gic.gicd, (on ? GICD_ISENABLER : GICD_ICENABLER) + intid / 32 * 4, 1u << (intid % 32));
+	u64 base = gic.version == VGIC_V3 && intid < GIC_PRIVATE_COUNT ? gic.gicr_sgi : gic.gicd;
+
+	wr(base, (on ? GICD_ISENABLER : GICD_ICENABLER) + intid / 32 * 4, 1u << (intid % 32));
 }
 
 static int init_v2(const struct boot_irqchip *ic)
@@ -130,6 +165,62 @@ static int init_v2(const struct boot_irqchip *ic)
 	return 0;
 }
 
+/* Wait for a register write to take effect (GICD_CTLR.RWP, GICR_CTLR.RWP). */
+static void wait_rwp(u64 reg, u32 rwp)
+{
+	for (unsigned i = 0; i < RWP_SPINS && (mmio_read32(reg) & rwp); i++)
+		arch_cpu_relax();
+}
+
+static int init_v3(const struct boot_irqchip *ic)
+{
+	u64 aff = mpidr_affinity(), frame;
+	u64 want = (aff & GENMASK(23, 0)) | (aff >> 32 & 0xff) << 24;
+
+	gic.gicd = ic->dist.base;
+	/* Find this CPU's redistributor: the frame whose affinity is ours, up to the last. */
+	for (frame = ic->redist.base; frame + GICR_STRIDE <= ic->redist.base + ic->redist.size;
+	     frame += GICR_STRIDE) {
+		u64 typer = mmio_read64(frame + GICR_TYPER);
+
+		if (typer >> GICR_TYPER_AFF_SHIFT == want) {
+			gic.gicr_sgi = frame + GICR_SGI_BASE;
+			break;
+		}
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	if (!gic.gicr_sgi) {
+		log_err("gic: no GICv3 redistributor for MPIDR affinity %#llx in [%#llx, +%#llx)",
+			(unsigned long long)aff, (unsigned long long)ic->redist.base,
+			(unsigned long long)ic->redist.size);
+		return HV_ENOSYS;
+	}
+	/* The system-register interface at EL2, and EL1 may use its own (the guest's ICV). */
+	write_sysreg(s3_4_c12_c9_5, ICC_SRE_SRE | ICC_SRE_ENABLE); /* ICC_SRE_EL2 */
+	isb();
+	/* Wake the redistributor up. */
+	mmio_write32(frame + GICR_WAKER,
+		     mmio_read32(frame + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	for (unsigned i = 0;
+	     i < RWP_SPINS && (mmio_read32(frame + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP); i++)
+		arch_cpu_relax();
+	/* Affinity routing and Group 1: bits 4 and 1 in both the DS and Non-secure views. */
+	wr(gic.gicd, GICD_CTLR, rd(gic.gicd, GICD_CTLR) | GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+	wait_rwp(gic.gicd + GICD_CTLR, GICD_CTLR_RWP);
+	write_sysreg(s3_0_c4_c6_0, GICC_PMR_ALL);        /* ICC_PMR_EL1 */
+	write_sysreg(s3_0_c12_c12_3, 0);                 /* ICC_BPR1_EL1 */
+	write_sysreg(s3_0_c12_c12_4, ICC_CTLR_EOIMODE);  /* ICC_CTLR_EL1 */
+	write_sysreg(s3_0_c12_c12_7, ICC_IGRPEN_ENABLE); /* ICC_IGRPEN1_EL1 */
+	isb();
+	gic.lrs = MIN((u32)(read_sysreg(s3_4_c12_c11_1) & ICH_VTR_LISTREGS_MASK) + 1,
+		      (u32)EL2_LRS_MAX); /* ICH_VTR_EL2 */
+	write_sysreg(s3_4_c12_c11_0, 0); /* ICH_HCR_EL2 */
+	for (u32 n = 0; n < gic.lrs; n++)
+		gic_hw_lr_write(n, 0);
+	return 0;
+}
+
 int gic_hw_init(const struct boot_info *bi)
 {
 	const struct boot_irqchip *ic = &bi->irqchip;
@@ -141,14 +232,17 @@ int gic_hw_init(const struct boot_info *bi)
 		gic.version = VGIC_V2;
 		err = init_v2(ic);
 	} else if (ic->type == BOOT_IRQCHIP_GICV3) {
-		log_err("gic: GICv3 hosts are not supported yet (gic-version=2 works)");
-		err = HV_ENOSYS;
+		gic.version = VGIC_V3;
+		err = init_v3(ic);
 	} else {
 		log_err("gic: the device tree names no GIC: guests need one");
 		err = HV_ENOSYS;
 	}
 	if (err)
 		return err;
+	/* The virtual timer's PPI: configured now, enabled only while a vCPU is loaded. */
+	route_spi_or_ppi(GUEST_VTIMER_PPI);
+	gic_hw_set_enabled(GUEST_VTIMER_PPI, false);
 	gic.maint_irq = ic->maint_irq;
 	if (gic.maint_irq)
 		route_spi_or_ppi(gic.maint_irq);
@@ -167,29 +261,80 @@ int gic_hw_init(const struct boot_info *bi)
 	return 0;
 }
 
+/* ICH_LR<n>_EL2: op0 3, op1 4, CRn 12, CRm 12 + n / 8, op2 n % 8. */
+#define ICH_LR_CASE(n, crm, op2)                                                                   \
+	case n:                                                                                    \
+		if (write)                                                                         \
+			write_sysreg(s3_4_c12_c##crm##_##op2, value);                              \
+		else                                                                               \
+			value = read_sysreg(s3_4_c12_c##crm##_##op2);                              \
+		break
+
+static u64 ich_lr(u32 n, bool write, u64 value)
+{
+	switch (n) {
+		ICH_LR_CASE(0, 12, 0);
+		ICH_LR_CASE(1, 12, 1);
+		ICH_LR_CASE(2, 12, 2);
+		ICH_LR_CASE(3, 12, 3);
+		ICH_LR_CASE(4, 12, 4);
+		ICH_LR_CASE(5, 12, 5);
+		ICH_LR_CASE(6, 12, 6);
+		ICH_LR_CASE(7, 12, 7);
+		ICH_LR_CASE(8, 13, 0);
+		ICH_LR_CASE(9, 13, 1);
+		ICH_LR_CASE(10, 13, 2);
+		ICH_LR_CASE(11, 13, 3);
+		ICH_LR_CASE(12, 13, 4);
+		ICH_LR_CASE(13, 13, 5);
+		ICH_LR_CASE(14, 13, 6);
+		ICH_LR_CASE(15, 13, 7);
+	default:
+		CHECK(n < EL2_LRS_MAX);
+	}
+	return value;
+}
+
 u32 gic_hw_ack(void)
 {
+	if (gic.version == VGIC_V3)
+		return (u32)read_sysreg(s3_0_c12_c12_0) & ICC_IAR_INTID_MASK; /* ICC_IAR1_EL1 */
 	return rd(gic.gicc, GICC_IAR) & GIC_INTID_MASK;
 }
 
 void gic_hw_eoi(u32 intid)
 {
-	wr(gic.gicc, GICC_EOIR, intid);
+	if (gic.version == VGIC_V3) {
+		write_sysreg(s3_0_c12_c12_1, intid); /* ICC_EOIR1_EL1 */
+		isb();
+	} else {
+		wr(gic.gicc, GICC_EOIR, intid);
+	}
 }
 
 void gic_hw_deactivate(u32 intid)
 {
-	wr(gic.gicc, GICC_DIR, intid);
+	if (gic.version == VGIC_V3) {
+		write_sysreg(s3_0_c12_c11_1, intid); /* ICC_DIR_EL1 */
+		isb();
+	} else {
+		wr(gic.gicc, GICC_DIR, intid);
+	}
 }
 
 u64 gic_hw_lr_read(u32 n)
 {
+	if (gic.version == VGIC_V3)
+		return ich_lr(n, false, 0);
 	return rd(gic.gich, GICH_LR0 + 4 * n);
 }
 
 void gic_hw_lr_write(u32 n, u64 value)
 {
-	wr(gic.gich, GICH_LR0 + 4 * n, (u32)value);
+	if (gic.version == VGIC_V3)
+		ich_lr(n, true, value);
+	else
+		wr(gic.gich, GICH_LR0 + 4 * n, (u32)value);
 }
 
 u64 gic_hw_done_lrs(void)
@@ -199,35 +344,63 @@ u64 gic_hw_done_lrs(void)
 	 * maintenance request "not empty" until the request is dealt with;
 	 * EISR lists exactly those.
 	 */
+	if (gic.version == VGIC_V3)
+		return read_sysreg(s3_4_c12_c11_5) | read_sysreg(s3_4_c12_c11_3); /* ELRSR, EISR */
 	return rd(gic.gich, GICH_ELRSR0) | rd(gic.gich, GICH_EISR0);
 }
 
 void gic_hw_hcr(bool underflow_irq)
 {
-	wr(gic.gich, GICH_HCR, GICH_HCR_EN | (underflow_irq ? GICH_HCR_UIE : 0));
+	if (gic.version == VGIC_V3) {
+		write_sysreg(s3_4_c12_c11_0, ICH_HCR_EN | (underflow_irq ? ICH_HCR_UIE : 0));
+		isb();
+	} else {
+		wr(gic.gich, GICH_HCR, GICH_HCR_EN | (underflow_irq ? GICH_HCR_UIE : 0));
+	}
 }
 
 void gic_hw_virt_off(void)
 {
-	wr(gic.gich, GICH_HCR, 0);
+	if (gic.version == VGIC_V3) {
+		write_sysreg(s3_4_c12_c11_0, 0);
+		write_sysreg(s3_4_c12_c11_7, 0); /* ICH_VMCR_EL2: the next guest starts clean */
+		isb();
+	} else {
+		wr(gic.gich, GICH_HCR, 0);
+		wr(gic.gich, GICH_VMCR, 0);
+	}
 }
 
 u64 gic_hw_vmcr(void)
 {
+	if (gic.version == VGIC_V3)
+		return read_sysreg(s3_4_c12_c11_7);
 	return rd(gic.gich, GICH_VMCR);
 }
 
 u64 gic_hw_make_lr(const struct vgic_lr_desc *d)
 {
-	u32 lr = (d->intid & GICH_LR_VINTID_MASK) | GICH_LR_PENDING |
-		 (u32)(d->priority >> (8 - GICH_LR_PRIO_BITS)) << GICH_LR_PRIO_SHIFT;
+	u64 lr;
 
+	if (gic.version == VGIC_V3) {
+		lr = (d->intid & ICH_LR_VINTID_MASK) | ICH_LR_PENDING |
+		     (u64)d->priority << ICH_LR_PRIO_SHIFT;
+		if (d->group1)
+			lr |= ICH_LR_GROUP;
+		if (d->hw)
+			lr |= ICH_LR_HW | (u64)d->hw_intid << ICH_LR_PINTID_SHIFT;
+		else if (d->eoi_notify)
+			lr |= ICH_LR_EOI;
+		return lr;
+	}
+	lr = (d->intid & GICH_LR_VINTID_MASK) | GICH_LR_PENDING |
+	     (u64)(d->priority >> (8 - GICH_LR_PRIO_BITS)) << GICH_LR_PRIO_SHIFT;
 	if (d->group1)
 		lr |= GICH_LR_GRP1;
 	if (d->hw)
-		lr |= GICH_LR_HW | (u32)(d->hw_intid & GICH_LR_VINTID_MASK) << GICH_LR_PINTID_SHIFT;
+		lr |= GICH_LR_HW | (u64)(d->hw_intid & GICH_LR_VINTID_MASK) << GICH_LR_PINTID_SHIFT;
 	else if (d->intid < GIC_SGI_COUNT)
-		lr |= (u32)d->source << GICH_LR_CPUID_SHIFT;
+		lr |= (u64)d->source << GICH_LR_CPUID_SHIFT;
 	if (!d->hw && d->eoi_notify)
 		lr |= GICH_LR_EOI;
 	return lr;
@@ -235,10 +408,10 @@ u64 gic_hw_make_lr(const struct vgic_lr_desc *d)
 
 bool gic_hw_lr_is_pending(u64 lr)
 {
-	return lr & GICH_LR_PENDING;
+	return gic.version == VGIC_V3 ? (lr & ICH_LR_PENDING) != 0 : (lr & GICH_LR_PENDING) != 0;
 }
 
 bool gic_hw_lr_is_active(u64 lr)
 {
-	return lr & GICH_LR_ACTIVE;
+	return gic.version == VGIC_V3 ? (lr & ICH_LR_ACTIVE) != 0 : (lr & GICH_LR_ACTIVE) != 0;
 }

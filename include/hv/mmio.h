@@ -20,4 +20,14 @@ static inline void mmio_write32(u64 addr, u32 v)
 	*(volatile u32 *)(uptr)addr = v;
 }
 
+static inline u64 mmio_read64(u64 addr)
+{
+	return *(volatile u64 *)(uptr)addr;
+}
+
+static inline void mmio_write64(u64 addr, u64 v)
+{
+	*(volatile u64 *)(uptr)addr = v;
+}
+
 #endif /* HV_MMIO_H */

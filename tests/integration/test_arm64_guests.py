@@ -1,6 +1,7 @@
 """arm64: the hypervisor runs the test guests of tests/guests/arm64.
 
-Each test boots a fresh QEMU (virt, virtualization=on, GICv2) with the
+Each test boots a fresh QEMU (virt, virtualization=on; GICv2, and GICv3
+where the guest exercises the interrupt controller) with the
 test-guest bundle as the hypervisor's initrd and guest=<name> on its
 command line, and checks the guest's own PASS/FAIL reports (HC_TEST_RESULT,
 logged by hv as "vm0: test N PASS"), how the VM ended and the hypervisor's
@@ -35,8 +36,11 @@ def qemu(cmdline, initrd=BUNDLE, machine="virt,virtualization=on", extra=()):
     return argv
 
 
-def boot(request, guest, **kw):
-    return run_emulator(qemu(f"guest={guest}", **kw), TIMEOUT, request)
+MACHINES = {"gicv2": "virt,virtualization=on", "gicv3": "virt,virtualization=on,gic-version=3"}
+
+
+def boot(request, guest, gic="gicv2", **kw):
+    return run_emulator(qemu(f"guest={guest}", machine=MACHINES[gic], **kw), TIMEOUT, request)
 
 
 def results(out):
@@ -63,8 +67,9 @@ def test_hvc(request):
     assert re.search(r"vm0:   HVC +\d+ exits", b.output)
 
 
-def test_psci(request):
-    b = boot(request, "psci")
+@pytest.mark.parametrize("gic", MACHINES)
+def test_psci(request, gic):
+    b = boot(request, "psci", gic)
     assert b.status == EXIT_OK, "SYSTEM_OFF ends the VM (and then the hypervisor) with success"
     expect_all_passed(b, 33)
     assert "vm0: stopped (ok): powered off (PSCI SYSTEM_OFF from vcpu0)" in b.output
@@ -78,8 +83,9 @@ def test_psci_reset(request):
     assert "HYPERVISOR FAULT" not in b.output
 
 
-def test_mmio(request):
-    b = boot(request, "mmio")
+@pytest.mark.parametrize("gic", MACHINES)
+def test_mmio(request, gic):
+    b = boot(request, "mmio", gic)
     assert b.status == EXIT_OK
     expect_all_passed(b, 20)
     assert re.search(r"vm0:   MMIO read +\d+ exits", b.output)
@@ -98,15 +104,17 @@ def test_mmio_without_syndrome_stops_the_vm(request):
     assert "HYPERVISOR FAULT" not in b.output and "PANIC" not in b.output
 
 
-def test_wfi_and_virtual_timer(request):
-    b = boot(request, "vtimer")
+@pytest.mark.parametrize("gic", MACHINES)
+def test_wfi_and_virtual_timer(request, gic):
+    b = boot(request, "vtimer", gic)
     assert b.status == EXIT_OK
     expect_all_passed(b, 8)
     assert re.search(r"vm0:   WFI +\d+ exits", b.output)
 
 
-def test_system_registers(request):
-    b = boot(request, "sysreg")
+@pytest.mark.parametrize("gic", MACHINES)
+def test_system_registers(request, gic):
+    b = boot(request, "sysreg", gic)
     assert b.status == EXIT_OK
     expect_all_passed(b, 19)
     assert re.search(r"vm0:   ID reg +\d+ exits", b.output)

@@ -29,9 +29,9 @@ def images():
     subprocess.run(["make", "-s", "ARCH=arm64"], cwd=ROOT, check=True)
 
 
-def spawn(request, cmdline=""):
+def spawn(request, cmdline="", machine="virt,virtualization=on"):
     # pauth-impdef=on: QEMU's own pointer-authentication algorithm, not its slow QARMA5.
-    argv = ["qemu-system-aarch64", "-M", "virt,virtualization=on", "-cpu", "max,pauth-impdef=on",
+    argv = ["qemu-system-aarch64", "-M", machine, "-cpu", "max,pauth-impdef=on",
             "-m", "512M",
             "-nographic", "-no-reboot", "-semihosting-config", "enable=on,target=native",
             "-kernel", str(IMAGE), "-initrd", str(BUNDLE)]
@@ -93,6 +93,21 @@ def test_linux_boots_to_a_shell_and_powers_off(request):
     assert "I vm0: stopped (ok): powered off (PSCI SYSTEM_OFF from vcpu0)" in text
     assert re.search(r"I vm0: el2: 0 bad-IPA aborts and 0 UNDEFINED exceptions injected", text)
     assert "HYPERVISOR FAULT" not in text and "PANIC" not in text
+
+
+def test_linux_on_a_gicv3_machine(request):
+    p = spawn(request, machine="virt,virtualization=on,gic-version=3")
+    p.expect(r"vm0\| hv-guest: init ready")
+    p.expect(r"vm0\| / # ")
+    time.sleep(1)
+    out = shell(p, "dmesg | grep -i redistributor | cut -c16-; cat /proc/interrupts")
+    assert "GICv3: CPU0: found redistributor 0" in out, out
+    assert re.search(r"^\s*\d+:\s+(\d+)\s+GICv3\s+27 Level\s+arch_timer", out, re.M), out
+    assert re.search(r"^\s*\d+:\s+(\d+)\s+GICv3\s+33 Level\s+uart-pl011", out, re.M), out
+    p.sendline("poweroff -f")
+    p.expect(pexpect.EOF, timeout=CMD_TIMEOUT)
+    p.close()
+    assert p.exitstatus == 0
 
 
 def test_kernel_command_line_from_the_hypervisors(request):

@@ -235,6 +235,38 @@ static void v3_boot_and_routing(void **state)
 	assert_int_equal(g.bad_accesses, 0);
 }
 
+static void v3_sgis(void **state)
+{
+	static const u64 mpidr[4] = { 0x0, 0x1, 0x100, 0x100000000ull };
+
+	(void)state;
+	vgic_init(&g, VGIC_V3, 4, mpidr);
+	for (u32 c = 0; c < 4; c++) {
+		vgic_redist_write(&g, c * GICR_STRIDE + GICR_IGROUPR0, 4, ~0u);
+		vgic_redist_write(&g, c * GICR_STRIDE + GICR_ISENABLER0, 4, 0xffff);
+	}
+	wr(0, GICD_CTLR, GICD_CTLR_ENABLE_GRP1);
+	/* SGI 3 to Aff0 1 (target list bit 1), Aff1 = Aff2 = Aff3 = 0: vCPU 1 only. */
+	vgic_send_sgi_v3(&g, 0, 3ull << 24 | 0x2);
+	assert_int_equal(vgic_pick(&g, 1), 3);
+	assert_int_equal(vgic_pick(&g, 0), -1);
+	assert_int_equal(vgic_pick(&g, 2), -1);
+	/* SGI 4 to Aff1 1, Aff0 0: vCPU 2 (MPIDR 0x100). */
+	vgic_send_sgi_v3(&g, 0, 4ull << 24 | 1ull << 16 | 0x1);
+	assert_int_equal(vgic_pick(&g, 2), 4);
+	/* SGI 5 to Aff3 1: vCPU 3. */
+	vgic_send_sgi_v3(&g, 0, 5ull << 24 | 1ull << 48 | 0x1);
+	assert_int_equal(vgic_pick(&g, 3), 5);
+	/* IRM: everybody but the sender. */
+	vgic_send_sgi_v3(&g, 1, 6ull << 24 | 1ull << 40);
+	assert_int_equal(vgic_pick(&g, 0), 6);
+	assert_int_equal(vgic_pick(&g, 1), 3);
+	/* A range selector that names nobody. */
+	vgic_send_sgi_v3(&g, 0, 7ull << 24 | 1ull << 44 | 0xffff);
+	assert_int_equal(vgic_irq_state(&g, 0, 7)->latch, false);
+	assert_int_equal(vgic_irq_state(&g, 1, 7)->latch, false);
+}
+
 static void bad_accesses_are_harmless(void **state)
 {
 	(void)state;
@@ -313,6 +345,7 @@ int main(void)
 		cmocka_unit_test(sgis),
 		cmocka_unit_test(hw_linked_timer),
 		cmocka_unit_test(v3_boot_and_routing),
+		cmocka_unit_test(v3_sgis),
 		cmocka_unit_test(bad_accesses_are_harmless),
 		cmocka_unit_test(fuzz),
 	};

@@ -15,6 +15,13 @@
 #define ARCHREV_V2     2u
 #define ARCHREV_V3     3u
 #define AFF0_MASK      0xffull
+/* ICC_SGI1R_EL1 fields (IHI 0069). */
+#define SGI1R_AFF1_SHIFT  16
+#define SGI1R_INTID_SHIFT 24
+#define SGI1R_AFF2_SHIFT  32
+#define SGI1R_IRM         BIT(40)
+#define SGI1R_RS_SHIFT    44
+#define SGI1R_AFF3_SHIFT  48
 
 enum bit_reg { BIT_GROUP, BIT_ENABLE, BIT_PENDING, BIT_ACTIVE };
 
@@ -423,6 +430,33 @@ static void sgir_write(struct vgic *g, u32 vcpu, u32 v)
 		g->cpu[c].priv[intid].sgi_sources |= (u8)(1u << vcpu);
 		g->cpu[c].priv[intid].latch = true;
 		g->cpu[c].maybe_pending = true;
+	}
+}
+
+void vgic_send_sgi_v3(struct vgic *g, u32 sender, u64 sgir)
+{
+	u32 intid = (u32)(sgir >> SGI1R_INTID_SHIFT) & GICD_SGIR_INTID_MASK;
+	u64 aff321 = (sgir >> SGI1R_AFF1_SHIFT & 0xff) << 8 |
+		     (sgir >> SGI1R_AFF2_SHIFT & 0xff) << 16 |
+		     (sgir >> SGI1R_AFF3_SHIFT & 0xff) << 32;
+	u32 first = (u32)(sgir >> SGI1R_RS_SHIFT & 0xf) * 16;
+
+	if (g->version != VGIC_V3)
+		return;
+	for (u32 c = 0; c < g->cpu_count; c++) {
+		u64 m = g->mpidr[c];
+		u32 aff0 = (u32)(m & AFF0_MASK);
+		bool hit;
+
+		if (sgir & SGI1R_IRM)
+			hit = c != sender;
+		else
+			hit = (m & (GENMASK(39, 32) | GENMASK(23, 8))) == aff321 && aff0 >= first &&
+			      aff0 < first + 16 && (sgir >> (aff0 - first)) & 1;
+		if (hit) {
+			g->cpu[c].priv[intid].latch = true;
+			g->cpu[c].maybe_pending = true;
+		}
 	}
 }
 

@@ -49,13 +49,16 @@
 #define SYS_ID_AA64MMFR2_EL1 SYS_ENC(3, 0, 0, 7, 2)
 
 /* Other registers and instructions the EL2 backend traps or emulates. */
-#define SYS_ACTLR_EL1     SYS_ENC(3, 0, 1, 0, 1)  /* HCR_EL2.TACR */
-#define SYS_CNTP_TVAL_EL0 SYS_ENC(3, 3, 14, 2, 0) /* CNTHCTL_EL2.EL1PCEN == 0 */
-#define SYS_CNTP_CTL_EL0  SYS_ENC(3, 3, 14, 2, 1)
-#define SYS_CNTP_CVAL_EL0 SYS_ENC(3, 3, 14, 2, 2)
-#define SYS_DC_ISW        SYS_ENC(1, 0, 7, 6, 2) /* HCR_EL2.TSW */
-#define SYS_DC_CSW        SYS_ENC(1, 0, 7, 10, 2)
-#define SYS_DC_CISW       SYS_ENC(1, 0, 7, 14, 2)
+#define SYS_ACTLR_EL1      SYS_ENC(3, 0, 1, 0, 1)  /* HCR_EL2.TACR */
+#define SYS_CNTP_TVAL_EL0  SYS_ENC(3, 3, 14, 2, 0) /* CNTHCTL_EL2.EL1PCEN == 0 */
+#define SYS_CNTP_CTL_EL0   SYS_ENC(3, 3, 14, 2, 1)
+#define SYS_CNTP_CVAL_EL0  SYS_ENC(3, 3, 14, 2, 2)
+#define SYS_ICC_SGI1R_EL1  SYS_ENC(3, 0, 12, 11, 5) /* GICv3 SGIs: trapped by HCR_EL2.IMO */
+#define SYS_ICC_ASGI1R_EL1 SYS_ENC(3, 0, 12, 11, 6)
+#define SYS_ICC_SGI0R_EL1  SYS_ENC(3, 0, 12, 11, 7)
+#define SYS_DC_ISW         SYS_ENC(1, 0, 7, 6, 2) /* HCR_EL2.TSW */
+#define SYS_DC_CSW         SYS_ENC(1, 0, 7, 10, 2)
+#define SYS_DC_CISW        SYS_ENC(1, 0, 7, 14, 2)
 
 static inline u32 sys_enc_from_iss(u32 iss)
 {

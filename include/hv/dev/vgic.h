@@ -115,6 +115,15 @@ void vgic_redist_write(struct vgic *g, u64 offset, unsigned size, u64 value);
 /* Size of the v3 redistributor region for g's vCPUs. */
 u64 vgic_redist_size(const struct vgic *g);
 
+/*
+ * v3: a write of sgir to ICC_SGI1R_EL1 (or ICC_ASGI1R / ICC_SGI0R) by vCPU
+ * sender (trapped: HCR_EL2.IMO): the SGI goes pending on every vCPU the
+ * value's affinity and target list name, or on all others with IRM set.
+ * Fields (IHI 0069, ICC_SGI1R_EL1): TargetList 15:0, Aff1 23:16, INTID 27:24,
+ * Aff2 39:32, IRM 40, RS 47:44, Aff3 55:48.
+ */
+void vgic_send_sgi_v3(struct vgic *g, u32 sender, u64 sgir);
+
 /* A device's interrupt line (intid >= 32; vcpu is ignored) or a PPI's (intid 16..31). */
 void vgic_set_line(struct vgic *g, u32 vcpu, u32 intid, bool level);
 

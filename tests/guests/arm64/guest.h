@@ -28,7 +28,8 @@ typedef int64_t s64;
 /* The guest machine. */
 #define RAM_BASE     0x40000000ull
 #define GICD_BASE    0x08000000ull
-#define GICC_BASE    0x08010000ull
+#define GICC_BASE    0x08010000ull /* GICv2 */
+#define GICR_BASE    0x080a0000ull /* GICv3: vCPU 0's redistributor */
 #define UART_BASE    0x09000000ull
 #define UART_INTID   33
 #define VTIMER_INTID 27
@@ -109,6 +110,9 @@ static inline bool probe_faulted(void)
 /* Called for IRQs taken at EL1; NULL: an IRQ is a failure. */
 extern void (*guest_irq_handler)(void);
 
+/* Whether the device tree hv wrote (x0 at entry, main's argument) contains the bytes of s. */
+bool dt_contains(u64 dtb, const char *s);
+
 /* --- registers ----------------------------------------------------------------------------- */
 #define sysreg_read(r)                                                                             \
 	({                                                                                         \
@@ -152,7 +156,7 @@ static inline void mmio_write32(u64 a, u32 v)
 	*(volatile u32 *)a = v;
 }
 
-/* --- the guest's GICv2 -------------------------------------------------------------------- */
+/* --- the guest's GIC (v2 or v3, whichever hv gives it) ------------------------------------ */
 void gic_init(void);                 /* distributor and CPU interface on, priority mask open */
 void gic_enable(u32 intid, bool on); /* ISENABLER / ICENABLER */
 u32 gic_ack(void);                   /* GICC_IAR */

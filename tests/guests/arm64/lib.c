@@ -5,16 +5,23 @@
  */
 #include "guest.h"
 
-#define LINE_MAX        256
-#define GICD_CTLR       0x000
-#define GICD_ISENABLER  0x100
-#define GICD_ICENABLER  0x180
-#define GICD_IPRIORITYR 0x400
-#define GICC_CTLR       0x000
-#define GICC_PMR        0x004
-#define GICC_IAR        0x00c
-#define GICC_EOIR       0x010
-#define CNTV_ENABLE     1u
+#define LINE_MAX                   256
+#define GICD_CTLR                  0x000
+#define GICD_ISENABLER             0x100
+#define GICD_ICENABLER             0x180
+#define GICD_IPRIORITYR            0x400
+#define GICD_IGROUPR               0x080
+#define GICD_IROUTER               0x6000
+#define GICD_CTLR_GRP1             (1u << 1)
+#define GICD_CTLR_ARE              (1u << 4)
+#define GICR_WAKER                 0x014
+#define GICR_SGI_FRAME             0x10000
+#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+#define GICC_CTLR                  0x000
+#define GICC_PMR                   0x004
+#define GICC_IAR                   0x00c
+#define GICC_EOIR                  0x010
+#define CNTV_ENABLE                1u
 
 u64 guest_entry_ticks;
 volatile struct probe probe;
@@ -190,30 +197,87 @@ void guest_exception(u64 kind, struct frame *f)
 	guest_shutdown(2);
 }
 
+/* --- the device tree ---------------------------------------------------------------------- */
+
+bool dt_contains(u64 dtb, const char *s)
+{
+	const u8 *p = (const u8 *)dtb;
+	u32 total = (u32)p[4] << 24 | (u32)p[5] << 16 | (u32)p[6] << 8 | p[7];
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	for (u32 i = 0; i + n <= total && total < (1u << 21); i++) {
+		size_t k = 0;
+
+		while (k < n && p[i + k] == (u8)s[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
 /* --- GIC and timer ------------------------------------------------------------------------- */
+
+/* The guest's GIC: v3 when ID_AA64PFR0_EL1.GIC says the system registers exist. */
+static bool gic_v3(void)
+{
+	return ((sysreg_read(id_aa64pfr0_el1) >> 24) & 0xf) != 0;
+}
 
 void gic_init(void)
 {
-	mmio_write32(GICD_BASE + GICD_CTLR, 1);
-	mmio_write32(GICC_BASE + GICC_PMR, 0xf0);
-	mmio_write32(GICC_BASE + GICC_CTLR, 1);
+	if (!gic_v3()) {
+		mmio_write32(GICD_BASE + GICD_CTLR, 1);
+		mmio_write32(GICC_BASE + GICC_PMR, 0xf0);
+		mmio_write32(GICC_BASE + GICC_CTLR, 1);
+		return;
+	}
+	mmio_write32(GICR_BASE + GICR_WAKER, 0);
+	while (mmio_read32(GICR_BASE + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+		;
+	mmio_write32(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+	sysreg_write(s3_0_c12_c12_5, 1); /* ICC_SRE_EL1.SRE */
+	isb();
+	sysreg_write(s3_0_c4_c6_0, 0xf0); /* ICC_PMR_EL1 */
+	sysreg_write(s3_0_c12_c12_7, 1);  /* ICC_IGRPEN1_EL1 */
+	isb();
 }
 
 void gic_enable(u32 intid, bool on)
 {
+	u64 base = GICD_BASE;
 	u64 reg = (on ? GICD_ISENABLER : GICD_ICENABLER) + intid / 32 * 4;
 
-	*(volatile u8 *)(GICD_BASE + GICD_IPRIORITYR + intid) = 0xa0;
-	mmio_write32(GICD_BASE + reg, 1u << (intid % 32));
+	if (gic_v3()) {
+		/* Group 1 (an IRQ); private interrupts live in the redistributor's SGI frame. */
+		if (intid < 32)
+			base = GICR_BASE + GICR_SGI_FRAME;
+		else
+			*(volatile u64 *)(GICD_BASE + GICD_IROUTER + 8 * intid) = 0;
+		mmio_write32(base + GICD_IGROUPR + intid / 32 * 4,
+			     mmio_read32(base + GICD_IGROUPR + intid / 32 * 4) |
+				 1u << (intid % 32));
+	}
+	*(volatile u8 *)(base + GICD_IPRIORITYR + intid) = 0xa0;
+	mmio_write32(base + reg, 1u << (intid % 32));
 }
 
 u32 gic_ack(void)
 {
+	if (gic_v3())
+		return (u32)sysreg_read(s3_0_c12_c12_0); /* ICC_IAR1_EL1 */
 	return mmio_read32(GICC_BASE + GICC_IAR);
 }
 
 void gic_eoi(u32 iar)
 {
+	if (gic_v3()) {
+		sysreg_write(s3_0_c12_c12_1, iar); /* ICC_EOIR1_EL1 */
+		isb();
+		return;
+	}
 	mmio_write32(GICC_BASE + GICC_EOIR, iar);
 }
 

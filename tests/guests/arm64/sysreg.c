@@ -64,8 +64,9 @@ static void clean_by_set_way(void)
 	__asm__ volatile("dsb sy" : : : "memory");
 }
 
-int main(void)
+int main(u64 dtb)
 {
+	bool v3 = dt_contains(dtb, "arm,gic-v3");
 	u64 pfr0 = sysreg_read(id_aa64pfr0_el1), pfr1 = sysreg_read(id_aa64pfr1_el1);
 	u64 dfr0 = sysreg_read(id_aa64dfr0_el1), mmfr0 = sysreg_read(id_aa64mmfr0_el1);
 	u64 mmfr1 = sysreg_read(id_aa64mmfr1_el1), zfr0 = sysreg_read(s3_0_c0_c4_4);
@@ -77,7 +78,8 @@ int main(void)
 	check(FIELD(pfr0, 8) == 0 && FIELD(pfr0, 12) == 0, pfr0, "no EL2 or EL3 in ID_AA64PFR0");
 	check(FIELD(pfr0, 4) == 1, pfr0, "EL1 is AArch64 only");
 	check(FIELD(pfr0, 32) == 0 && zfr0 == 0, pfr0, "no SVE");
-	check(FIELD(pfr0, 24) == 0, pfr0, "no GIC system registers (the guest has a GICv2)");
+	check(FIELD(pfr0, 24) == (v3 ? 1 : 0), pfr0, "GIC system registers exactly with a GICv%u",
+	      v3 ? 3 : 2);
 	check(FIELD(pfr1, 24) == 0 && FIELD(pfr1, 8) == 0, pfr1, "no SME, no MTE");
 	check(FIELD(dfr0, 8) == 0 && FIELD(dfr0, 32) == 0, dfr0, "no PMU, no SPE");
 	check(FIELD(dfr0, 0) >= 6, dfr0, "the debug architecture is still there");
