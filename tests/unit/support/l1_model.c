@@ -263,6 +263,7 @@ int l1m_load_root(struct l1_model *m)
 		.gfmt = m->kind,
 		.pointer = gpa_val(gfn_to_gpa(m->root)) | m->root_pointer_extra,
 		.levels = m->levels,
+		.pa_bits = m->pa_bits,
 		.flags = m->root_flags,
 	};
 

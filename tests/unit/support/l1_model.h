@@ -48,6 +48,7 @@ struct l1_model {
 	const struct pt_format *f;
 	u8 levels;
 	u32 root_flags;
+	u8 pa_bits;             /* L1's physical-address width in root loads (0: the format's) */
 	u64 root_pointer_extra; /* EPTP low bits (memory type, walk length, A/D) */
 	gfn_t pool_gfn;
 	u64 pool_pages;
