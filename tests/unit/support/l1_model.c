@@ -86,8 +86,9 @@ int l1m_init(struct l1_model *m, const struct l1m_params *p)
 		break;
 	}
 	m->ram_pages = p->ram_pages;
+	m->slot_pages = p->slot_pages ? p->slot_pages : p->ram_pages;
 	m->pool_pages = p->pool_pages;
-	m->pool_gfn = p->ram_pages - p->pool_pages;
+	m->pool_gfn = m->slot_pages - p->pool_pages;
 	m->l2_base_gfn = p->l2_base_gfn;
 	m->rng = p->seed;
 
@@ -107,7 +108,7 @@ int l1m_init(struct l1_model *m, const struct l1m_params *p)
 	slot = (struct mmu_slot_params){
 		.id = L1M_SLOT_ID,
 		.base = gpa(0),
-		.size = p->ram_pages * PAGE_SIZE,
+		.size = m->slot_pages * PAGE_SIZE,
 		.backing = hpa(base),
 		.memtype = PT_MT_WB,
 	};

@@ -37,9 +37,10 @@ struct l1_model {
 	struct shadow_vcpu *sv;
 	u64 tlb_flushes;
 
-	/* L1's RAM: gfns [0, ram_pages), backed by a host mapping. */
+	/* L1's RAM: gfns [0, ram_pages) of a host mapping; slot 1 covers the first slot_pages. */
 	u8 *ram;
 	u64 ram_pages;
+	u64 slot_pages;
 	void *map;
 	u64 map_size;
 
@@ -68,8 +69,9 @@ struct l1_model {
 struct l1m_params {
 	enum shadow_gfmt kind;
 	u8 levels;      /* 0: the format's usual (EPT/NPT 4, stage-2 3, fake 4) */
-	u64 ram_pages;  /* L1 RAM size */
-	u64 pool_pages; /* L1's page-table pool, at the top of its RAM */
+	u64 ram_pages;  /* host mapping for L1 RAM (gfn 0 up) */
+	u64 slot_pages; /* of which slot 1 covers [0, slot_pages) (0: all); the rest is for tests */
+	u64 pool_pages; /* L1's page-table pool, at the top of slot 1 */
 	gfn_t l2_base_gfn;
 	u64 seed;                           /* for the pool's random picks (0: LIFO) */
 	bool ad;                            /* EPT: enable A/D in the EPTP */
