@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <hv/errno.h>
 #include <hv/mm.h>
@@ -335,8 +336,14 @@ enum shadow_fault_result l1m_l2_touch(struct l1_model *m, gpa_t l2_gpa, u8 acces
 		struct shadow_fault_info info;
 		enum shadow_fault_result r;
 
+		struct timespec t0, t1;
+
 		m->l2_faults++;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = shadow_fault(m->sv, l2_gpa, access, SHADOW_ACC_GLA, &info);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		m->shadow_fault_ns += (u64)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
+				      (u64)t1.tv_nsec - (u64)t0.tv_nsec;
 		if (r == SHADOW_FAULT_RETRY && !shadow_vcpu_root_is_valid(m->sv)) {
 			if (l1m_load_root(m))
 				l1m_die("root reload failed", 0);

@@ -61,6 +61,7 @@ struct l1_model {
 
 	/* What happened. */
 	u64 writes_emulated, writes_direct, tables_allocated, l2_faults, l1_reflected;
+	u64 shadow_fault_ns; /* time spent in shadow_fault() by l1m_l2_touch() */
 	bool log_writes;
 	u32 log_count;
 	struct l1m_write_rec log[L1M_LOG_MAX];
