@@ -386,10 +386,3 @@ void mmu_slots_destroy(struct mmu_vm *vm)
 	vm->slots = NULL;
 	vm->slot_count = vm->slot_cap = 0;
 }
-
-void mmu_nested_slot_removed(struct mmu_vm *vm, const struct mmu_slot *s)
-{
-	/* Issue 4: shadow_zap_slot(vm, s) goes here. No shadow pages exist yet. */
-	(void)vm;
-	(void)s;
-}

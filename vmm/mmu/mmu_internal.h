@@ -71,6 +71,8 @@ struct mmu_vm {
 	struct mmu_slot **slots; /* sorted by base_gfn, no overlaps */
 	u32 slot_count;
 	u32 slot_cap;
+	/* The nested shadow MMU (vmm/mmu/shadow/), NULL if none; set and cleared under the write lock. */
+	struct shadow_mmu *shadow;
 
 	spinlock_t roots_lock; /* lock order 3: the list and zero-refcount transitions */
 	struct list_node roots;
@@ -176,8 +178,22 @@ bool slot_region_is_tracked(const struct mmu_slot *s, gfn_t gfn, int level);
 int mmu_max_leaf_level(struct mmu_vm *vm, const struct pt_format *f, const struct mmu_slot *s,
 		       gfn_t gfn);
 
-/* Hook for the nested shadow MMU (issue 4): a slot is about to go. mmu_lock held for writing. */
+/*
+ * Hooks into the nested shadow MMU (vmm/mmu/shadow/hooks.c); each does
+ * nothing when vm->shadow is NULL. mmu_lock held for writing.
+ *   slot_removed     a slot is about to be deleted or moved, its tracking
+ *                    counters still there: zap the shadow pages of guest
+ *                    tables in it (seed 001)
+ *   range_zapped     L1 gfns [start, end) lost their mappings in L1's TDP:
+ *                    zap the shadow leaves that map them
+ *   range_protected  L1 gfns [start, end) lost write permission (write
+ *                    tracking, dirty logging): so do the shadow leaves
+ * mmu_nested_vm_destroy(): VM teardown, no lock held (shadow_mmu_destroy()).
+ */
 void mmu_nested_slot_removed(struct mmu_vm *vm, const struct mmu_slot *s);
+void mmu_nested_range_zapped(struct mmu_vm *vm, gfn_t start, gfn_t end);
+void mmu_nested_range_protected(struct mmu_vm *vm, gfn_t start, gfn_t end);
+void mmu_nested_vm_destroy(struct mmu_vm *vm);
 
 /* Write-tracking counters follow a moved slot: allocate (no lock), then fill (write lock). */
 int slot_track_rebuild_prepare(const struct mmu_slot *s, gfn_t new_base,

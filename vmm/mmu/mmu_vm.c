@@ -69,6 +69,8 @@ void mmu_vm_destroy(struct mmu_vm *vm)
 	if (!vm)
 		return;
 	CHECK(list_empty(&vm->vcpus));
+	/* The nested shadow MMU goes first: it holds write tracking in the slots. */
+	mmu_nested_vm_destroy(vm);
 	/* With no vCPU left, invalidation drops the last reference of every root. */
 	mmu_invalidate_all_roots(vm);
 	CHECK(list_empty(&vm->roots));

@@ -71,6 +71,8 @@ void mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
 		zap_root(&ctx, start, end, flags & MMU_ZAP_LEAVES_ONLY);
 		pt_ctx_finish(&ctx);
 	}
+	if (!shared)
+		mmu_nested_range_zapped(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_ZAP_CALLS, 1);
 }
 
@@ -128,6 +130,8 @@ int mmu_protect_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flag
 		pt_ctx_finish(&ctx);
 		ret = ret ? ret : rr;
 	}
+	if (!shared)
+		mmu_nested_range_protected(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_WRPROT_CALLS, 1);
 	return ret;
 }
@@ -166,6 +170,15 @@ static gfn_t range_end(gfn_t start, u64 count)
 	return start + count < start ? ~0ull : start + count;
 }
 
+/*
+ * Shared range operations cannot reach the nested shadow MMU, which runs
+ * under the write lock only: a VM that has one takes them exclusive.
+ */
+static u32 op_flags(struct mmu_vm *vm, u32 flags)
+{
+	return READ_ONCE(vm->shadow) ? flags & ~MMU_OP_SHARED : flags;
+}
+
 static void op_lock(struct mmu_vm *vm, u32 flags)
 {
 	if (flags & MMU_OP_SHARED)
@@ -184,6 +197,7 @@ static void op_unlock(struct mmu_vm *vm, u32 flags)
 
 int mmu_zap_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags)
 {
+	flags = op_flags(vm, flags);
 	op_lock(vm, flags);
 	mmu_zap_range_locked(vm, start, range_end(start, count), flags);
 	op_unlock(vm, flags);
@@ -194,6 +208,7 @@ int mmu_protect_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags)
 {
 	int r;
 
+	flags = op_flags(vm, flags);
 	op_lock(vm, flags);
 	r = mmu_protect_range_locked(vm, start, range_end(start, count), flags);
 	op_unlock(vm, flags);
