@@ -24,13 +24,17 @@
  * exclusive (mmu_lock held for writing, or a tree nobody else can reach;
  * plain atomic stores).
  *
- * The mirror role (issue 5) plugs in at pt_set(): for a mirror root every
- * change is made by freezing the entry, calling set_external(vm, gfn, old,
- * new, level) from pt_handle_change(), then writing new or restoring old. The
- * int results exist for that hook; nothing fails today.
+ * The mirror role plugs in at pt_set(): for a mirror root every change goes
+ * to pt_set_mirror() (pt_mirror.c, docs/mirror.md), which freezes the entry,
+ * calls the VM's set_external hook, then writes new or puts old back and
+ * returns the hook's error. Only mirror roots make pt_set() fail with
+ * anything but HV_EAGAIN. pt_handle_change() itself never calls the hook:
+ * it derives the local effects of a change the hook already accepted.
  */
 #ifndef VMM_MMU_PT_CHANGE_H
 #define VMM_MMU_PT_CHANGE_H
+
+#include <hv/errno.h>
 
 #include "mmu_internal.h"
 #include "pt_iter.h"
@@ -56,6 +60,7 @@ struct pt_ctx {
 	const struct pt_format *fmt;
 	struct mmu_vcpu *vcpu; /* statistics go to this vCPU if set (no atomics) */
 	bool shared;
+	bool mirror; /* the root mirrors an external table: changes go through the hook */
 
 	bool flush; /* some change needs a flush of [flush_start, flush_end) */
 	gfn_t flush_start, flush_end;
@@ -74,11 +79,25 @@ static inline void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu
 		.root = root,
 		.fmt = root->fmt,
 		.shared = shared,
+		.mirror = mmu_role_is_mirror(root->role),
 	};
 }
 
 /* Flush what needs flushing, dispose of unlinked tables, fold the statistics. */
 void pt_ctx_finish(struct pt_ctx *ctx);
+
+/* Widen the operation's pending flush to cover the entry at (gfn, level). */
+void pt_ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level);
+/* Flush [start, start + count) now (break-before-make). */
+void pt_ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count);
+/* Put an unlinked table on the context's dead list (freed after the flush). */
+void pt_ctx_retire_table(struct pt_ctx *ctx, pte_t *table);
+/*
+ * Take an entry of a table being emptied: shared mode swaps in the frozen
+ * value (waiting for whoever froze it mid-change to write their result),
+ * exclusive mode just reads it. Returns the value it held.
+ */
+pte_t pt_take_entry(struct pt_ctx *ctx, pte_t *p);
 
 int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, int level);
 
@@ -102,10 +121,31 @@ static inline int pt_handle_change(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte
 /*
  * Change the iterator's entry from it->old to new. Shared mode: a
  * compare-exchange; if the entry no longer holds it->old, returns HV_EAGAIN
- * with it->old refreshed and nothing changed. Exclusive mode always succeeds.
- * On success it->old = new.
+ * with it->old refreshed and nothing changed. Exclusive mode always succeeds
+ * on a normal root. On success it->old = new.
+ *
+ * On a mirror root (pt_set_mirror) it can also fail with the hook's error
+ * (HV_EBUSY, HV_ENOMEM, a refusal) or HV_EPERM for a table -> leaf merge;
+ * then the entry holds its old value again and it->old is re-read from
+ * memory, so a caller that retries works from the current value.
  */
 int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new);
+
+/* pt_set() for a mirror root (pt_mirror.c). */
+int pt_set_mirror(struct pt_ctx *ctx, struct pt_iter *it, pte_t new);
+
+/*
+ * After pt_set() or pt_split_leaf() failed with r on the iterator's entry
+ * (it->old refreshed): look at the entry again? Always after HV_EAGAIN
+ * (another CPU changed it, which is progress); after a busy mirror hook up
+ * to MMU_MIRROR_TRIES times per entry (*tries counts them); never after
+ * anything else. This is what keeps a persistently failing hook from
+ * turning a range operation into a livelock.
+ */
+static inline bool pt_should_retry(int r, unsigned *tries)
+{
+	return r == HV_EAGAIN || (r == HV_EBUSY && ++*tries < MMU_MIRROR_TRIES);
+}
 
 /*
  * Fill consecutive empty entries from the iterator's on, in its table, with
@@ -117,7 +157,16 @@ int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new);
  */
 unsigned pt_fill_leaves(struct pt_ctx *ctx, struct pt_iter *it, unsigned n, pte_t tmpl, pfn_t pfn);
 
-/* Tear down a whole tree (a dying root): every entry changes to non-present. */
-void pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn);
+/*
+ * Tear down a whole tree (a dying root): every entry changes to non-present.
+ * For a mirror root every removal is offered to the hook, children first;
+ * a root cannot refuse to die, so what the hook still refuses after
+ * MMU_MIRROR_TRIES is counted (MIRROR_TEARDOWN_FORCED) and removed from the
+ * mirror anyway. Returns the number of such forced removals.
+ */
+u64 pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn);
+
+/* pt_remove_tree() for a mirror root (pt_mirror.c). */
+u64 pt_mirror_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn);
 
 #endif /* VMM_MMU_PT_CHANGE_H */
