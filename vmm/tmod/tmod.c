@@ -257,30 +257,35 @@ static bool audit_table(struct tmod *t, pte_t *table, int level, gfn_t base, str
 		a->why = "metadata names another level or gfn";
 		return false;
 	}
+	/* First the table's own entries, so that a forged pointer is never followed. */
 	for (unsigned i = 0; i < entries; i++) {
 		pte_t e = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
 
 		sum ^= tmod_mix(i, e);
-		if (!pte_is_present(f, e))
+		present += pte_is_present(f, e);
+	}
+	if (sum != m->sum || present != m->present) {
+		a->why = "entries changed behind the module's back";
+		return false;
+	}
+	for (unsigned i = 0; i < entries; i++) {
+		pte_t e = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
+
+		if (!pte_is_present(f, e)) {
+			if (e) {
+				a->why = "junk in a non-present entry";
+				return false;
+			}
 			continue;
-		present++;
+		}
 		if (pte_is_leaf(f, e, level)) {
 			a->leaves++;
 			continue;
-		}
-		if (level == 1) {
-			a->why = "table entry at level 1";
-			return false;
 		}
 		a->tables++;
 		if (!audit_table(t, tmod_child(f, e), level - 1,
 				 base + ((gfn_t)i << pt_level_page_shift(level)), a))
 			return false;
-	}
-	a->where = table;
-	if (sum != m->sum || present != m->present) {
-		a->why = "entries changed behind the module's back";
-		return false;
 	}
 	return true;
 }
