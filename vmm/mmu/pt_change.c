@@ -28,20 +28,6 @@ static const enum mmu_stat ctx_to_mmu_stat[CTX_STAT_COUNT] = {
 	[CTX_TABLE_DEFERRED] = MMU_STAT_TABLE_DEFERRED,
 };
 
-void pt_ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level)
-{
-	gfn_t end = gfn + pt_level_pages(level);
-
-	if (!ctx->flush) {
-		ctx->flush = true;
-		ctx->flush_start = gfn;
-		ctx->flush_end = end;
-		return;
-	}
-	ctx->flush_start = MIN(ctx->flush_start, gfn);
-	ctx->flush_end = MAX(ctx->flush_end, end);
-}
-
 void pt_ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count)
 {
 	struct mmu_vm *vm = ctx->vm;
@@ -49,20 +35,6 @@ void pt_ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count)
 	ctx->stat[CTX_TLB_FLUSH]++;
 	if (vm->tlb_flush)
 		vm->tlb_flush(vm->tlb_arg, ctx->root, start, count);
-}
-
-/* Chain an unlinked table onto the context's list (entry 0 becomes the link). */
-void pt_ctx_retire_table(struct pt_ctx *ctx, pte_t *table)
-{
-	const struct pt_format *f = ctx->fmt;
-	pfn_t next = ctx->dead_head ? hpa_to_pfn(virt_to_phys(ctx->dead_head)) : 0;
-
-	__atomic_store_n(&table[0], f->frozen | pte_pfn_bits(f, next), __ATOMIC_RELEASE);
-	if (ctx->shared)
-		ctx->stat[CTX_TABLE_DEFERRED]++;
-	if (!ctx->dead_tail)
-		ctx->dead_tail = table;
-	ctx->dead_head = table;
 }
 
 static pte_t *dead_next(const struct pt_format *f, pte_t *table)
@@ -139,28 +111,6 @@ void pt_ctx_finish(struct pt_ctx *ctx)
 		ctx->dead_head = ctx->dead_tail = NULL;
 	}
 	ctx_fold_stats(ctx);
-}
-
-/*
- * Take one entry of a table being torn down. Shared mode swaps in the frozen
- * value so that a walker's compare-exchange on it fails from now on; if the
- * entry is frozen by someone in the middle of a change, wait for them to
- * write their result (they never wait on us) and take that.
- */
-pte_t pt_take_entry(struct pt_ctx *ctx, pte_t *p)
-{
-	const struct pt_format *f = ctx->fmt;
-	pte_t old;
-
-	if (!ctx->shared)
-		return __atomic_load_n(p, __ATOMIC_RELAXED);
-	for (;;) {
-		old = __atomic_exchange_n(p, f->frozen, __ATOMIC_ACQ_REL);
-		if (old != f->frozen)
-			return old;
-		while (__atomic_load_n(p, __ATOMIC_ACQUIRE) == f->frozen)
-			arch_cpu_relax();
-	}
 }
 
 /* Every entry of an unlinked table changes to non-present. */

@@ -86,18 +86,69 @@ static inline void pt_ctx_init(struct pt_ctx *ctx, struct mmu_vm *vm, struct mmu
 /* Flush what needs flushing, dispose of unlinked tables, fold the statistics. */
 void pt_ctx_finish(struct pt_ctx *ctx);
 
-/* Widen the operation's pending flush to cover the entry at (gfn, level). */
-void pt_ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level);
 /* Flush [start, start + count) now (break-before-make). */
 void pt_ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count);
-/* Put an unlinked table on the context's dead list (freed after the flush). */
-void pt_ctx_retire_table(struct pt_ctx *ctx, pte_t *table);
+
 /*
- * Take an entry of a table being emptied: shared mode swaps in the frozen
- * value (waiting for whoever froze it mid-change to write their result),
- * exclusive mode just reads it. Returns the value it held.
+ * The helpers below are inline: they sit in the loops that tear tables down
+ * (pt_change.c for normal roots, pt_mirror.c for mirror roots).
  */
-pte_t pt_take_entry(struct pt_ctx *ctx, pte_t *p);
+
+/* Widen the operation's pending flush to cover the entry at (gfn, level). */
+static inline void pt_ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level)
+{
+	gfn_t end = gfn + pt_level_pages(level);
+
+	if (!ctx->flush) {
+		ctx->flush = true;
+		ctx->flush_start = gfn;
+		ctx->flush_end = end;
+		return;
+	}
+	ctx->flush_start = MIN(ctx->flush_start, gfn);
+	ctx->flush_end = MAX(ctx->flush_end, end);
+}
+
+/*
+ * Put an unlinked table on the context's dead list, freed after the flush
+ * (docs/mmu.md, "Freeing"): its entry 0 becomes the link, the format's
+ * frozen marker plus the next dead table's frame number.
+ */
+static inline void pt_ctx_retire_table(struct pt_ctx *ctx, pte_t *table)
+{
+	const struct pt_format *f = ctx->fmt;
+	pfn_t next = ctx->dead_head ? hpa_to_pfn(virt_to_phys(ctx->dead_head)) : 0;
+
+	__atomic_store_n(&table[0], f->frozen | pte_pfn_bits(f, next), __ATOMIC_RELEASE);
+	if (ctx->shared)
+		ctx->stat[CTX_TABLE_DEFERRED]++;
+	if (!ctx->dead_tail)
+		ctx->dead_tail = table;
+	ctx->dead_head = table;
+}
+
+/*
+ * Take one entry of a table being torn down. Shared mode swaps in the frozen
+ * value so that a walker's compare-exchange on it fails from now on; if the
+ * entry is frozen by someone in the middle of a change, wait for them to
+ * write their result (they never wait on us) and take that. Exclusive mode
+ * just reads it. Returns the value the entry held.
+ */
+static inline pte_t pt_take_entry(struct pt_ctx *ctx, pte_t *p)
+{
+	const struct pt_format *f = ctx->fmt;
+	pte_t old;
+
+	if (!ctx->shared)
+		return __atomic_load_n(p, __ATOMIC_RELAXED);
+	for (;;) {
+		old = __atomic_exchange_n(p, f->frozen, __ATOMIC_ACQ_REL);
+		if (old != f->frozen)
+			return old;
+		while (__atomic_load_n(p, __ATOMIC_ACQUIRE) == f->frozen)
+			arch_cpu_relax();
+	}
+}
 
 int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, int level);
 
