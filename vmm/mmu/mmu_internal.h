@@ -61,6 +61,8 @@ struct mmu_vm {
 	bool preserve_roots;
 	mmu_tlb_flush_fn *tlb_flush;
 	void *tlb_arg;
+	mmu_set_external_fn *set_external; /* the mirror role's hook, or NULL */
+	void *external_arg;
 
 	u8 max_level; /* atomic knob */
 
@@ -76,6 +78,7 @@ struct mmu_vm {
 
 	spinlock_t roots_lock; /* lock order 3: the list and zero-refcount transitions */
 	struct list_node roots;
+	u8 mirror_levels; /* levels of the mirror root once one exists (set once) */
 
 	/* vCPUs, for summing their statistics; under roots_lock. */
 	struct list_node vcpus;
@@ -152,6 +155,11 @@ const struct pt_format *mmu_format_for_role(struct mmu_vm *vm, mmu_role_t role);
 void mmu_root_get(struct mmu_root *root);
 void mmu_root_put(struct mmu_root *root);
 /*
+ * Invalidate every root (mmu_invalidate_all_roots()), the mirror root too if
+ * mirror_too (only the VM's destruction does that). Takes mmu_lock for writing.
+ */
+void mmu_roots_invalidate(struct mmu_vm *vm, bool mirror_too);
+/*
  * Iterate over every live root (valid or not): returns the root after `prev`
  * with a reference taken, dropping the one on `prev`. Start with NULL. A
  * caller that stops early must put the root it holds.
@@ -205,8 +213,12 @@ void mmu_slots_destroy(struct mmu_vm *vm);
 
 /* --- policy, with mmu_lock held as the name says --------------------------------------------- */
 
-/* Zap [start, end) in every root. flags: MMU_OP_SHARED (read held) or not (write held), MMU_ZAP_LEAVES_ONLY. */
-void mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
+/*
+ * Zap [start, end) in every root. flags: MMU_OP_SHARED (read held) or not
+ * (write held), MMU_ZAP_LEAVES_ONLY. Returns 0 or, from a mirror root, the
+ * first hook error (see mmu_zap_range()).
+ */
+int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
 int mmu_protect_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
 int mmu_track_add_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn);
 int mmu_track_remove_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn);
