@@ -29,9 +29,9 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all -w-unknown-warning -w+error
 LDFLAGS_IMAGE := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T linker/x86_64.ld
 
-ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard drivers/uart16550.c arch/x86/*.c)
+ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard drivers/uart16550.c arch/x86/*.c arch/x86/*/*.c)
 KERNEL_SRCS := boot/main.c $(GENERIC_SRCS) $(ARCH_SRCS)
-KERNEL_ASMS := $(wildcard boot/x86_64/*.asm arch/x86/*.asm)
+KERNEL_ASMS := $(wildcard boot/x86_64/*.asm arch/x86/*.asm arch/x86/*/*.asm)
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/obj/%.o) $(KERNEL_ASMS:%.asm=$(BUILD)/obj/%.o)
 
 IMAGE := $(BUILD)/hv.elf
