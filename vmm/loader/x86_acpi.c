@@ -60,8 +60,7 @@ static void build_fadt(u8 *t, u64 base)
 	u8 *reset = t + ACPI_FADT_RESET_REG;
 
 	header(t, "FACP", ACPI_FADT_SIZE, ACPI_FADT_REVISION);
-	put(t + ACPI_FADT_FIRMWARE_CTRL, base + ACPI_OFF_FACS, 4);
-	put(t + ACPI_FADT_DSDT, base + ACPI_OFF_DSDT, 4);
+	/* The 32-bit FIRMWARE_CTRL and DSDT stay 0: the X_ fields are used (5.2.9). */
 	put(t + ACPI_FADT_SCI_INT, SCI_IRQ, 2);
 	put(t + ACPI_FADT_SMI_CMD, 0, 4); /* no SMI command port: always in ACPI mode */
 	put(t + ACPI_FADT_PM1A_EVT_BLK, ACPI_PM1_EVT, 4);

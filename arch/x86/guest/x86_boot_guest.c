@@ -49,8 +49,14 @@
 #define GUEST_CMDLINE_MAX LOADER_CMDLINE_MAX
 #define VM_NAME           "vm0"
 
-/* What Linux gets before its module's arguments (docs/svm.md explains each). */
+/*
+ * What Linux gets before its module's arguments (docs/svm.md explains each),
+ * plus tsc_early_khz= with the TSC frequency hv measured: calibrating it
+ * against the emulated PIT takes I/O exits whose cost breaks Linux's timing
+ * checks under an emulator.
+ */
 #define LINUX_DEFAULT_CMDLINE "console=ttyS0,115200 pci=off tsc=reliable"
+#define LINUX_DEFAULTS_MAX    128
 
 enum guest_kind { GUEST_MULTIBOOT, GUEST_LINUX };
 
@@ -244,6 +250,7 @@ static int load(struct vm *vm, const struct boot_info *bi, const struct guest_ch
 	const char *rest = cmdline_get()->rest;
 	const u8 *image = phys_to_virt(hpa(c->kernel->start));
 	size_t size = (size_t)(c->kernel->end - c->kernel->start);
+	char defaults[LINUX_DEFAULTS_MAX];
 	int err;
 
 	if (c->kind == GUEST_MULTIBOOT) {
@@ -272,7 +279,10 @@ static int load(struct vm *vm, const struct boot_info *bi, const struct guest_ch
 			cfg.initrd = phys_to_virt(hpa(c->initrd->start));
 			cfg.initrd_size = (size_t)(c->initrd->end - c->initrd->start);
 		}
-		if (!join(cmdline, GUEST_CMDLINE_MAX, LINUX_DEFAULT_CMDLINE, args, rest))
+		fmt_snprintf(defaults, sizeof(defaults),
+			     LINUX_DEFAULT_CMDLINE " tsc_early_khz=%llu",
+			     (unsigned long long)(x86_tsc_hz() / 1000));
+		if (!join(cmdline, GUEST_CMDLINE_MAX, defaults, args, rest))
 			return HV_EINVAL;
 		err = x86_acpi_build(mem, gpa(ACPI_TABLES_GPA));
 		if (err)

@@ -16,6 +16,7 @@
  *   HWCR, PATCH_LEVEL      reads only: plain facts about the CPU
  *
  *   emulated               answer
+ *   INT_PENDING_MSG        reads 0: no C1E (Linux asks on family 0xf)
  *   TSC                    reads RDTSC's value (a passed-through read
  *                          under QEMU's TCG returns a different base than
  *                          the guest's RDTSC); writes ignored
@@ -78,6 +79,10 @@ enum x86_msr_result x86_msr_read(struct x86_vcpu *xv, u32 msr, u64 *value)
 	case MSR_IA32_TSC:
 		/* RDTSC's value (the offset is 0). Emulated: QEMU's TCG returns another base. */
 		*value = rdtsc();
+		return X86_MSR_OK;
+	case MSR_AMD_INT_PENDING:
+		/* No C1E: Linux reads this on CPUs with AMD erratum 400 (family 0xf like QEMU's). */
+		*value = 0;
 		return X86_MSR_OK;
 	default:
 		*value = 0;

@@ -34,12 +34,22 @@
 #define ACPI_RESET_VALUE   0x06  /* full CPU reset, what the FADT says to write */
 #define ACPI_RESET_RST_CPU BIT(2)
 
-/* PM1 status / enable bits (tables 4.16, 4.17). */
-#define ACPI_PM1_TMR_STS    BIT(0)
-#define ACPI_PM1_PWRBTN_STS BIT(8)
-#define ACPI_PM1_WAK_STS    BIT(15)
-#define ACPI_PM1_STS_MASK   (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS | ACPI_PM1_WAK_STS)
-#define ACPI_PM1_EN_MASK    (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS)
+/* PM1 status / enable bits (tables 4.16, 4.17): the same positions in both. */
+#define ACPI_PM1_TMR_STS     BIT(0)
+#define ACPI_PM1_BM_STS      BIT(4)
+#define ACPI_PM1_GBL_STS     BIT(5)
+#define ACPI_PM1_PWRBTN_STS  BIT(8)
+#define ACPI_PM1_SLPBTN_STS  BIT(9)
+#define ACPI_PM1_RTC_STS     BIT(10)
+#define ACPI_PM1_PCIEXP_WAKE BIT(14)
+#define ACPI_PM1_WAK_STS     BIT(15)
+#define ACPI_PM1_STS_MASK                                                                          \
+	(ACPI_PM1_TMR_STS | ACPI_PM1_BM_STS | ACPI_PM1_GBL_STS | ACPI_PM1_PWRBTN_STS |             \
+	 ACPI_PM1_SLPBTN_STS | ACPI_PM1_RTC_STS | ACPI_PM1_PCIEXP_WAKE | ACPI_PM1_WAK_STS)
+/* Enables hold what the OS writes (ACPICA reads them back); no event ever fires. */
+#define ACPI_PM1_EN_MASK                                                                           \
+	(ACPI_PM1_TMR_STS | ACPI_PM1_GBL_STS | ACPI_PM1_PWRBTN_STS | ACPI_PM1_SLPBTN_STS |         \
+	 ACPI_PM1_RTC_STS | ACPI_PM1_PCIEXP_WAKE)
 
 /* PM1 control bits (table 4.18). */
 #define ACPI_PM1_SCI_EN        BIT(0)

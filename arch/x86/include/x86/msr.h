@@ -62,6 +62,7 @@
 #define MSR_KERNEL_GS_BASE    0xc0000102
 #define MSR_TSC_AUX           0xc0000103
 #define MSR_AMD_HWCR          0xc0010015
+#define MSR_AMD_INT_PENDING   0xc0010055 /* "interrupt pending message" (K8): C1E state */
 
 /* PAT entries (APM 2 7.8.1): eight bytes, each a memory type; 2 and 3 are reserved. */
 #define PAT_ENTRY_COUNT 8
