@@ -30,6 +30,8 @@ static unsigned rank(const struct i8259_chip *c, unsigned irq)
 /* The highest-priority IRQ whose bit is set in mask, or NONE. */
 static int highest(const struct i8259_chip *c, u8 mask)
 {
+	if (!mask)
+		return NONE;
 	for (unsigned r = 0; r < LEVELS; r++) {
 		unsigned irq = (c->lowest_prio + 1 + r) & (LEVELS - 1);
 
@@ -72,10 +74,11 @@ static void chip_line(struct i8259_chip *c, unsigned irq, bool level)
 	}
 }
 
-/* The slave's INT output drives the master's IR2. */
+/* The slave's INT output drives the master's IR2; then the master's INT output. */
 static void update_cascade(struct i8259 *p)
 {
 	chip_line(&p->chip[MASTER], I8259_CASCADE_IRQ, pending(&p->chip[SLAVE]) != NONE);
+	p->output = pending(&p->chip[MASTER]) != NONE;
 }
 
 static void chip_intack(struct i8259_chip *c, unsigned irq)
@@ -120,11 +123,6 @@ void i8259_set_irq(struct i8259 *p, unsigned irq, bool level)
 	update_cascade(p);
 }
 
-bool i8259_has_interrupt(const struct i8259 *p)
-{
-	return pending(&p->chip[MASTER]) != NONE;
-}
-
 u8 i8259_ack(struct i8259 *p)
 {
 	struct i8259_chip *m = &p->chip[MASTER], *s = &p->chip[SLAVE];
@@ -133,6 +131,7 @@ u8 i8259_ack(struct i8259 *p)
 
 	if (irq == NONE) {
 		p->spurious++;
+		update_cascade(p);
 		return (u8)(m->vector_base + LEVELS - 1);
 	}
 	if (irq == I8259_CASCADE_IRQ) {

@@ -21,6 +21,9 @@
 #define RTC_DATA  0x71
 #define POST_PORT 0x80
 
+const u16 x86_io_passthrough_ports[] = { RTC_INDEX, RTC_DATA, POST_PORT };
+const u32 x86_io_passthrough_count = ARRAY_SIZE(x86_io_passthrough_ports);
+
 bool x86_io_passthrough(u16 port)
 {
 	return port == RTC_INDEX || port == RTC_DATA || port == POST_PORT;

@@ -34,30 +34,24 @@
 #include <x86/guest.h>
 #include <x86/msr.h>
 
-bool x86_msr_passthrough(u32 msr, bool write)
-{
-	switch (msr) {
-	case MSR_IA32_SYSENTER_CS:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-	case MSR_STAR:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_SFMASK:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_TSC_AUX:
-	case MSR_IA32_SPEC_CTRL:
-	case MSR_IA32_PRED_CMD:
-		return true;
-	case MSR_AMD_HWCR:
-	case MSR_AMD_PATCH_LEVEL:
-		return !write;
-	default:
-		return false;
-	}
-}
+const struct x86_msr_passthrough x86_msr_passthrough_list[] = {
+	{ MSR_IA32_SYSENTER_CS, true, true },
+	{ MSR_IA32_SYSENTER_ESP, true, true },
+	{ MSR_IA32_SYSENTER_EIP, true, true },
+	{ MSR_STAR, true, true },
+	{ MSR_LSTAR, true, true },
+	{ MSR_CSTAR, true, true },
+	{ MSR_SFMASK, true, true },
+	{ MSR_FS_BASE, true, true },
+	{ MSR_GS_BASE, true, true },
+	{ MSR_KERNEL_GS_BASE, true, true },
+	{ MSR_TSC_AUX, true, true },
+	{ MSR_IA32_SPEC_CTRL, true, true },
+	{ MSR_IA32_PRED_CMD, true, true },
+	{ MSR_AMD_HWCR, true, false },
+	{ MSR_AMD_PATCH_LEVEL, true, false },
+};
+const u32 x86_msr_passthrough_count = ARRAY_SIZE(x86_msr_passthrough_list);
 
 static enum x86_msr_result refuse(struct x86_vcpu *xv, u32 msr, bool write, u64 value)
 {

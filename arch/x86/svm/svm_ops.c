@@ -16,38 +16,52 @@
 
 #define IOPM_PAGES  4 /* 12 KiB used; page_alloc_contig wants a power of two */
 #define MSRPM_PAGES 2
-#define PORT_COUNT  0x10000u
 #define ASID_FIRST  1 /* ASID 0 is the host's */
 
 static u32 next_asid = ASID_FIRST;
+
+static void clear_bit(u8 *map, u32 bit)
+{
+	map[bit / 8] &= (u8)~BIT(bit % 8);
+}
 
 static void build_iopm(u8 *iopm)
 {
 	/* Everything exits, including the bits past port 0xffff (15.10.1), except the policy's. */
 	memset(iopm, 0xff, SVM_IOPM_SIZE);
-	for (u32 port = 0; port < PORT_COUNT; port++)
-		if (x86_io_passthrough((u16)port))
-			iopm[port / 8] &= (u8)~BIT(port % 8);
+	for (u32 i = 0; i < x86_io_passthrough_count; i++)
+		clear_bit(iopm, x86_io_passthrough_ports[i]);
 }
 
-static void build_msrpm(u8 *msrpm)
+/* The MSRPM bit pair of msr, or false if the map does not cover it (it always exits). */
+static bool msrpm_bit(u32 msr, u32 *bit)
 {
 	static const u32 bases[] = { SVM_MSRPM_RANGE0_BASE, SVM_MSRPM_RANGE1_BASE,
 				     SVM_MSRPM_RANGE2_BASE };
 
+	for (u32 r = 0; r < ARRAY_SIZE(bases); r++) {
+		if (msr - bases[r] < SVM_MSRPM_VECTOR_MSRS) {
+			*bit = r * SVM_MSRPM_VECTOR_BYTES * 8 + (msr - bases[r]) * 2;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void build_msrpm(u8 *msrpm)
+{
 	/* MSRs outside the three ranges always exit (15.11). */
 	memset(msrpm, 0xff, SVM_MSRPM_SIZE);
-	for (u32 r = 0; r < ARRAY_SIZE(bases); r++) {
-		for (u32 i = 0; i < SVM_MSRPM_VECTOR_MSRS; i++) {
-			u32 bit = r * SVM_MSRPM_VECTOR_BYTES * 8 + i * 2;
+	for (u32 i = 0; i < x86_msr_passthrough_count; i++) {
+		const struct x86_msr_passthrough *m = &x86_msr_passthrough_list[i];
+		u32 bit;
 
-			if (x86_msr_passthrough(bases[r] + i, false))
-				msrpm[(bit + SVM_MSRPM_READ_BIT) / 8] &=
-				    (u8)~BIT((bit + SVM_MSRPM_READ_BIT) % 8);
-			if (x86_msr_passthrough(bases[r] + i, true))
-				msrpm[(bit + SVM_MSRPM_WRITE_BIT) / 8] &=
-				    (u8)~BIT((bit + SVM_MSRPM_WRITE_BIT) % 8);
-		}
+		if (!msrpm_bit(m->msr, &bit))
+			continue;
+		if (m->read)
+			clear_bit(msrpm, bit + SVM_MSRPM_READ_BIT);
+		if (m->write)
+			clear_bit(msrpm, bit + SVM_MSRPM_WRITE_BIT);
 	}
 }
 

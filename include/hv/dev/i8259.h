@@ -75,6 +75,7 @@ struct i8259_chip {
 
 struct i8259 {
 	struct i8259_chip chip[2]; /* [0] master, [1] slave */
+	bool output;               /* the master's INT line, recomputed after every change */
 	u64 spurious;              /* acknowledgements that found nothing */
 };
 
@@ -84,8 +85,14 @@ void i8259_init(struct i8259 *p);
 /* Set input line irq (0-15) to level. A rising edge latches an edge-triggered line. */
 void i8259_set_irq(struct i8259 *p, unsigned irq, bool level);
 
-/* The master's INT output: an unmasked request of higher priority than any in service. */
-bool i8259_has_interrupt(const struct i8259 *p);
+/*
+ * The master's INT output: an unmasked request of higher priority than any
+ * in service. One load: the CPU side asks before every guest entry.
+ */
+static inline bool i8259_has_interrupt(const struct i8259 *p)
+{
+	return p->output;
+}
 
 /*
  * The INTA cycle: the vector of the highest-priority request, which moves

@@ -96,15 +96,22 @@ enum x86_msr_result {
 	X86_MSR_BACKEND = 2, /* state the backend keeps (EFER, PAT): its handler decides */
 };
 
-/* Whether the guest reads / writes msr directly (no exit): for the permission maps. */
-bool x86_msr_passthrough(u32 msr, bool write);
+/* The MSRs the guest reads / writes directly (no exit): what the permission maps clear. */
+struct x86_msr_passthrough {
+	u32 msr;
+	bool read, write;
+};
+extern const struct x86_msr_passthrough x86_msr_passthrough_list[];
+extern const u32 x86_msr_passthrough_count;
 /* An intercepted RDMSR / WRMSR. */
 enum x86_msr_result x86_msr_read(struct x86_vcpu *xv, u32 msr, u64 *value);
 enum x86_msr_result x86_msr_write(struct x86_vcpu *xv, u32 msr, u64 value);
 
 /* --- I/O ports (x86_io.c) ----------------------------------------------------------------- */
 
-/* Whether the guest reaches port directly (no exit): for the permission maps. */
+/* The ports the guest reaches directly (no exit): what the permission maps clear. */
+extern const u16 x86_io_passthrough_ports[];
+extern const u32 x86_io_passthrough_count;
 bool x86_io_passthrough(u16 port);
 /* An intercepted IN / OUT of size 1, 2 or 4 bytes. IN returns the value (all-ones: no device). */
 u32 x86_io_in(struct x86_vcpu *xv, u16 port, unsigned size);
