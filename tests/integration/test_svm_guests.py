@@ -7,8 +7,9 @@ exit status (scripts/run-qemu: 0 ok, 69 the guest reported failure, 70
 hv stopped the VM, 65 hv could not start it)."""
 import pytest
 
-from hvx86 import (EXIT_FAILURE, GUEST_TIMEOUT, EXIT_OK, EXIT_VM_FAILED, boot_guest, expect_all_passed,
-                   expect_status, exit_stat, find, guest_results, mmu_leaves, spawn_guest)
+from hvx86 import (EXIT_FAILURE, EXIT_GUEST_ERROR, EXIT_OK, EXIT_VM_FAILED, GUEST_TIMEOUT,
+                   boot_guest, expect_all_passed, expect_status, exit_stat, find, guest_results,
+                   mmu_leaves, spawn_guest)
 
 
 def expect_clean_stop(boot, reason):
@@ -25,6 +26,14 @@ def test_hello(request):
     expect_all_passed(boot, 2)
     expect_clean_stop(boot, r"the guest shut down \(HC_SHUTDOWN\) with status 0")
     assert find(boot, r"I vm0: running on svm: 32 MiB of RAM in \d+ chunk\(s\), 1 vCPU\(s\)")
+
+
+def test_guest_error_status(request):
+    # HC_SHUTDOWN with a non-zero status: the guest's failure is hv's status 69.
+    boot = boot_guest(request, "hello", args="status=3")
+    expect_status(boot, EXIT_GUEST_ERROR)
+    assert find(boot, r"W vm0: stopped \(guest error\): the guest shut down \(HC_SHUTDOWN\) "
+                r"with status 3$")
 
 
 def test_cpuid(request):
