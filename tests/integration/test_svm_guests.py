@@ -177,3 +177,32 @@ def test_not_a_kernel(request):
     boot = boot_guest(request, "README.md", module_path="README.md")
     expect_status(boot, EXIT_FAILURE)
     assert find(boot, r"E vm0: cannot load README\.md \(Multiboot kernel\): EINVAL")
+
+
+def test_guest_as_grub_module2(request, tmp_path):
+    """Under GRUB the guest is a module2; GRUB passes only what follows the
+    path, so the name is repeated there (docs/cmdline.md)."""
+    import shutil
+    import subprocess
+
+    from conftest import run_emulator
+    from hvx86 import GUESTS, IMAGE, QEMU, make
+
+    make("all", "guests")
+    root = tmp_path / "iso"
+    (root / "boot" / "grub").mkdir(parents=True)
+    shutil.copy(IMAGE, root / "boot" / "hv.elf")
+    shutil.copy(GUESTS / "hello.elf", root / "boot" / "hello.elf")
+    (root / "boot" / "grub" / "grub.cfg").write_text(
+        "serial --unit=0 --speed=115200\nterminal_input serial\nterminal_output serial\n"
+        "set timeout=0\nmenuentry hv {\n multiboot2 /boot/hv.elf guest=hello guest_mem=32M\n"
+        " module2 /boot/hello.elf hello.elf\n boot\n}\n")
+    iso = tmp_path / "hv-guest.iso"
+    proc = subprocess.run(["grub-mkrescue", "-o", str(iso), str(root)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=300)
+    assert proc.returncode == 0, proc.stdout.decode(errors="replace")
+    boot = run_emulator(["scripts/run-qemu", *QEMU, "-cpu", "max", "-m", "256M",
+                         "-cdrom", str(iso)], GUEST_TIMEOUT, request)
+    expect_status(boot, EXIT_OK)
+    assert find(boot, r"^vm0\| hello from a guest")
+    expect_all_passed(boot, 2)
