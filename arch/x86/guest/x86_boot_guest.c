@@ -46,6 +46,7 @@
 #define IDENTITY_MIN_RUN  (256 * 1024) /* smaller free runs are not worth a memslot */
 #define ACPI_TABLES_GPA   0xe0000ull   /* the BIOS area, where a PC keeps them */
 #define NAME_MAX          64
+#define INITRD_NAME_PART  "initr" /* initrd, initramfs */
 #define GUEST_CMDLINE_MAX LOADER_CMDLINE_MAX
 #define VM_NAME           "vm0"
 
@@ -117,7 +118,7 @@ static const struct boot_module *find_initrd(const struct boot_info *bi,
 			continue;
 		module_name(m, name, sizeof(name));
 		for (const char *p = name; *p; p++)
-			if (strncmp(p, "initr", 5) == 0)
+			if (strncmp(p, INITRD_NAME_PART, sizeof(INITRD_NAME_PART) - 1) == 0)
 				return m;
 		if (!next && m > kernel)
 			next = m;

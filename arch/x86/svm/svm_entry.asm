@@ -24,7 +24,8 @@
 ;                   here, by the host IDT: the timer tick of an INTR exit
 ;   CLI             back to the hypervisor's normal state
 ;
-; The exit path is 23 instructions after VMRUN to the return.
+; 28 instructions from the call to VMRUN, 30 from #VMEXIT to the return.
+; VMLOAD, VMRUN and VMSAVE take the VMCB's address in RAX implicitly.
 
 section .text
 
