@@ -108,6 +108,17 @@ def test_triple_fault_stops_only_the_vm(request):
     assert find(boot, r"\*\*\* (EXCEPTION|PANIC)") is None
 
 
+def test_failed_vm_entry_names_the_field(request):
+    # selftest=bad-entry clears EFER.SVME in the VMCB before the first VMRUN.
+    boot = boot_guest(request, "hello", cmdline="selftest=bad-entry")
+    expect_status(boot, EXIT_VM_FAILED)
+    assert find(boot, r"E vm0: stopped \(failed\): VMRUN failed \(VMEXIT_INVALID\): EFER = "
+                r"0x[0-9a-f]+: EFER\.SVME is zero$")
+    assert find(boot, r"I vm0:   #0 -0 0xffffffff[0-9a-f]* INVALID")
+    assert exit_stat(boot, "VMRUN fail") == 1
+    assert find(boot, r"\*\*\* (EXCEPTION|PANIC)") is None
+
+
 # Where hv lives on the host, and addresses with nothing behind them.
 HOSTILE_PROBES = [
     ("read", "0x200000"),    # the hypervisor's image (text)

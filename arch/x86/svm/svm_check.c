@@ -49,22 +49,22 @@ static const char *first_failure(const struct vmcb *vmcb, char *buf, size_t size
 	} while (0)
 
 	if (!(s->efer & EFER_SVME))
-		FAIL("EFER = %#llx: EFER.SVME is zero", (unsigned long long)s->efer);
+		FAIL("EFER = 0x%llx: EFER.SVME is zero", (unsigned long long)s->efer);
 	if (!(s->cr0 & CR0_CD) && (s->cr0 & CR0_NW))
-		FAIL("CR0 = %#llx: CR0.CD is zero and CR0.NW is set", (unsigned long long)s->cr0);
+		FAIL("CR0 = 0x%llx: CR0.CD is zero and CR0.NW is set", (unsigned long long)s->cr0);
 	if (s->cr0 & CR0_HIGH_MBZ)
-		FAIL("CR0 = %#llx: bits 63:32 are not zero", (unsigned long long)s->cr0);
+		FAIL("CR0 = 0x%llx: bits 63:32 are not zero", (unsigned long long)s->cr0);
 	if (s->cr3 & CR3_HIGH_MBZ)
-		FAIL("CR3 = %#llx: MBZ bits 63:52 set", (unsigned long long)s->cr3);
+		FAIL("CR3 = 0x%llx: MBZ bits 63:52 set", (unsigned long long)s->cr3);
 	if (s->cr4 & ~(u64)CR4_KNOWN)
-		FAIL("CR4 = %#llx: reserved bits %#llx set", (unsigned long long)s->cr4,
+		FAIL("CR4 = 0x%llx: reserved bits %#llx set", (unsigned long long)s->cr4,
 		     (unsigned long long)(s->cr4 & ~(u64)CR4_KNOWN));
 	if (s->dr6 & DR_HIGH_MBZ)
-		FAIL("DR6 = %#llx: bits 63:32 are not zero", (unsigned long long)s->dr6);
+		FAIL("DR6 = 0x%llx: bits 63:32 are not zero", (unsigned long long)s->dr6);
 	if (s->dr7 & DR_HIGH_MBZ)
-		FAIL("DR7 = %#llx: bits 63:32 are not zero", (unsigned long long)s->dr7);
+		FAIL("DR7 = 0x%llx: bits 63:32 are not zero", (unsigned long long)s->dr7);
 	if (s->efer & ~(u64)EFER_KNOWN)
-		FAIL("EFER = %#llx: reserved bits %#llx set", (unsigned long long)s->efer,
+		FAIL("EFER = 0x%llx: reserved bits %#llx set", (unsigned long long)s->efer,
 		     (unsigned long long)(s->efer & ~(u64)EFER_KNOWN));
 	if (long_paging && !(s->cr4 & CR4_PAE))
 		FAIL("EFER.LME and CR0.PG set, CR4 = %#llx without PAE",
@@ -72,26 +72,26 @@ static const char *first_failure(const struct vmcb *vmcb, char *buf, size_t size
 	if (long_paging && !(s->cr0 & CR0_PE))
 		FAIL("EFER.LME and CR0.PG set, CR0 = %#llx without PE", (unsigned long long)s->cr0);
 	if (long_paging && (s->cs.attrib & SVM_SEG_ATTR_L) && (s->cs.attrib & SVM_SEG_ATTR_DB))
-		FAIL("CS.attrib = %#x: CS.L and CS.D both set in long mode", s->cs.attrib);
+		FAIL("CS.attrib = 0x%x: CS.L and CS.D both set in long mode", s->cs.attrib);
 	if (!(c->intercept_misc2 & SVM_INTERCEPT_VMRUN))
-		FAIL("intercept vector 4 = %#x: the VMRUN intercept is clear", c->intercept_misc2);
+		FAIL("intercept vector 4 = 0x%x: the VMRUN intercept is clear", c->intercept_misc2);
 	if (c->msrpm_base_pa + SVM_MSRPM_SIZE > max_pa)
-		FAIL("MSRPM_BASE_PA = %#llx: beyond the physical address width",
+		FAIL("MSRPM_BASE_PA = 0x%llx: beyond the physical address width",
 		     (unsigned long long)c->msrpm_base_pa);
 	if (c->iopm_base_pa + SVM_IOPM_SIZE > max_pa)
-		FAIL("IOPM_BASE_PA = %#llx: beyond the physical address width",
+		FAIL("IOPM_BASE_PA = 0x%llx: beyond the physical address width",
 		     (unsigned long long)c->iopm_base_pa);
 	if ((c->event_inj & SVM_EVT_VALID) &&
 	    (evt_type == EVT_TYPE_RESERVED_1 || evt_type >= EVT_TYPE_FIRST_BAD ||
 	     (evt_type == SVM_EVT_TYPE_EXCEPT &&
 	      ((c->event_inj & SVM_EVT_VECTOR_MASK) >= EXCEPTION_VECTORS ||
 	       (c->event_inj & SVM_EVT_VECTOR_MASK) == VEC_NMI))))
-		FAIL("EVENTINJ = %#llx: illegal event type or vector",
+		FAIL("EVENTINJ = 0x%llx: illegal event type or vector",
 		     (unsigned long long)c->event_inj);
 	if (c->guest_asid == 0)
 		FAIL("guest ASID = 0: ASID 0 is the host's");
 	if ((c->nested_ctl & SVM_NESTED_CTL_NP_ENABLE) && c->nested_cr3 >= max_pa)
-		FAIL("N_CR3 = %#llx: beyond the physical address width",
+		FAIL("N_CR3 = 0x%llx: beyond the physical address width",
 		     (unsigned long long)c->nested_cr3);
 #undef FAIL
 	return NULL;

@@ -22,9 +22,11 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/mmu.h>
+#include <hv/selftest.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <x86/asm.h>
+#include <x86/msr.h>
 #include <x86/platform.h>
 #include <x86/regs.h>
 #include <x86/trap.h>
@@ -193,6 +195,10 @@ void svm_vcpu_run(struct vcpu *v)
 
 	load_root(sv);
 	x86_host_timer_start();
+	if (selftest_bad_vm_entry) {
+		log_info("%s: selftest bad-entry: clearing EFER.SVME in the VMCB", v->vm->name);
+		vmcb->save.efer &= ~EFER_SVME;
+	}
 	while (vm_is_running(v->vm)) {
 		struct vcpu_exit_record *rec;
 		u64 code, now;
