@@ -72,6 +72,7 @@ all:
 include arch/$(ARCH_DIR)/build.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
+include tests/guests/guests.mk
 
 # --- setup: install the Debian packages the build and the tests need -----------------
 # scripts/setup.sh is idempotent and fast when everything is there; the stamp
