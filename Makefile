@@ -73,6 +73,7 @@ include tests/guests/arm64/guests.mk
 include arch/$(ARCH_DIR)/build.mk
 include tests/unit/unit.mk
 include tests/bench/bench.mk
+include tests/guests/guests.mk
 
 # --- setup: install the Debian packages the build and the tests need -----------------
 # scripts/setup.sh is idempotent and fast when everything is there; the stamp

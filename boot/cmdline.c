@@ -64,26 +64,62 @@ static bool set_selftest(struct cmdline_opts *o, const char *value)
 	return set_string(o->selftest, value);
 }
 
+bool cmdline_parse_size(const char *s, u64 *bytes)
+{
+	u64 v = 0, unit = 1;
+
+	if (!*s)
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (~0ull - (u64)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (u64)(*s - '0');
+	}
+	switch (*s) {
+	case 'K':
+	case 'k':
+		unit = 1ull << 10;
+		s++;
+		break;
+	case 'M':
+	case 'm':
+		unit = 1ull << 20;
+		s++;
+		break;
+	case 'G':
+	case 'g':
+		unit = 1ull << 30;
+		s++;
+		break;
+	default:
+		break;
+	}
+	if (*s || v == 0 || v > ~0ull / unit)
+		return false;
+	*bytes = v * unit;
+	return true;
+}
+
 static bool set_guest(struct cmdline_opts *o, const char *value)
 {
-	for (const char *c = value; *c; c++) {
-		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
-
-		if (!ok) {
-			log_warn("cmdline: guest=%s: a guest name is letters, digits, '_' and '-'",
-				 value);
-			return false;
-		}
-	}
 	return set_string(o->guest, value);
+}
+
+static bool set_guest_mem(struct cmdline_opts *o, const char *value)
+{
+	if (!cmdline_parse_size(value, &o->guest_mem)) {
+		log_warn("cmdline: guest_mem=%s: not a size (a number with K, M or G)", value);
+		return false;
+	}
+	return true;
 }
 
 static const struct option options[] = {
 	{ "loglevel", set_loglevel, "err|warn|info|debug|trace|0-4" },
 	{ "console", set_console, "com1|com2|com3|com4|<port> (x86), pl011 (arm64), none" },
 	{ "selftest", set_selftest, "a deliberate failure (docs/cmdline.md)" },
-	{ "guest", set_guest, "the guest to boot: linux or a test guest's name" },
+	{ "guest", set_guest, "linux|<module name>|none" },
+	{ "guest_mem", set_guest_mem, "<size>[K|M|G]" },
 };
 
 static void handle_option(struct cmdline_opts *o, const char *name, const char *value,

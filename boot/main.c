@@ -46,5 +46,10 @@ void hv_main(u64 boot_arg0, u64 boot_arg1)
 	if (cmdline_get()->selftest[0])
 		selftest_run(cmdline_get()->selftest); /* selftest=: deliberate failures */
 
-	arch_shutdown(arch_guests_run(&boot_info)); /* the boot guest, if there is one */
+	if (!arch_guest_wanted(&boot_info)) {
+		log_info("bring-up complete; no guest to run yet");
+		arch_shutdown(HV_EXIT_SUCCESS);
+	}
+	log_info("bring-up complete; starting the boot guest");
+	arch_shutdown(arch_guest_run(&boot_info)); /* guest=: run it to its end */
 }

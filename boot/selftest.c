@@ -17,6 +17,7 @@
 #include <hv/string.h>
 
 volatile bool selftest_fault_in_handler;
+volatile bool selftest_bad_vm_entry;
 
 /* Page 0 is never mapped: a null-pointer dereference must fault. */
 static volatile uptr selftest_unmapped_addr = 0x18;
@@ -158,6 +159,13 @@ static void test_frames(void)
 	log_info("selftest frames: ok");
 }
 
+/* The boot guest's first VM entry will fail: the backend must say which field was wrong. */
+static void test_bad_entry(void)
+{
+	log_info("selftest bad-entry: the first VM entry will be made with an invalid guest state");
+	selftest_bad_vm_entry = true;
+}
+
 static const struct selftest selftests[] = {
 	{ "ud", test_ud },
 	{ "pf", test_pf },
@@ -170,6 +178,7 @@ static const struct selftest selftests[] = {
 	{ "double-free", test_double_free },
 	{ "bad-free", test_bad_free },
 	{ "frames", test_frames },
+	{ "bad-entry", test_bad_entry },
 };
 
 bool selftest_is_known(const char *name)

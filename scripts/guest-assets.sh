@@ -193,6 +193,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts 2>/dev/null
 echo "hv-guest: init ready ($(uname -m), $(uname -r))"
+# poweroff, reboot and halt ask PID 1 by a signal, which this script cannot
+# act on while it waits for the shell: the shell runs them with -f instead
+# (no disks to sync). ash reads $ENV when interactive.
+export ENV=/etc/hv-shrc
 # cttyhack opens the real console as the controlling terminal, so job
 # control (Ctrl-C, Ctrl-Z) works; respawn the shell if it exits.
 while :; do
@@ -214,6 +218,8 @@ entries.append(("dev/ttyAMA0", stat.S_IFCHR | 0o660, b"", 204, 64))
 entries.append(("bin/busybox", stat.S_IFREG | 0o755, busybox, 0, 0))
 entries.append(("bin/sh", stat.S_IFLNK | 0o777, b"busybox", 0, 0))
 entries.append(("init", stat.S_IFREG | 0o755, INIT, 0, 0))
+entries.append(("etc/hv-shrc", stat.S_IFREG | 0o644,
+                b"alias poweroff='poweroff -f' reboot='reboot -f' halt='halt -f'\n", 0, 0))
 
 def record(ino, name, mode, data, major, minor, nlink):
     n = name.encode() + b"\0"

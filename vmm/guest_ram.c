@@ -225,6 +225,19 @@ static u64 take_run(u64 base, u64 limit)
 	return ok;
 }
 
+/* Allocate pages for the hypervisor as high as possible below end: the guest keeps low RAM. */
+static int alloc_keep(u64 pages, u64 floor, u64 end, hpa_t *out)
+{
+	u64 size = pages * PAGE_SIZE, lo = end;
+
+	while (lo > floor) {
+		lo = lo - floor > size ? lo - size : floor;
+		if (!frames_alloc_in(pages, PAGE_SIZE, hpa(lo), hpa(end), FRAME_OWNER_HV, out))
+			return 0;
+	}
+	return frames_alloc(pages, PAGE_SIZE, FRAME_OWNER_HV, out);
+}
+
 s64 vm_ram_claim_identity(struct vm *vm, hpa_t min, hpa_t max, u64 min_run, u64 max_bytes,
 			  u64 keep_free)
 {
@@ -236,7 +249,7 @@ s64 vm_ram_claim_identity(struct vm *vm, hpa_t min, hpa_t max, u64 min_run, u64 
 	CHECK(min_run >= PAGE_SIZE && (min_run & (min_run - 1)) == 0);
 	keep_free = ALIGN_UP(keep_free, PAGE_SIZE);
 	/* Set aside what the hypervisor keeps, claim the rest, then give it back. */
-	if (keep_free && frames_alloc(PAGES(keep_free), PAGE_SIZE, FRAME_OWNER_HV, &keep)) {
+	if (keep_free && alloc_keep(PAGES(keep_free), cursor, end, &keep)) {
 		log_warn("%s: cannot keep %#llx bytes free for the hypervisor; giving the guest no "
 			 "identity RAM",
 			 vm->name, (unsigned long long)keep_free);

@@ -51,8 +51,10 @@ void vcpu_destroy(struct vcpu *v)
 
 	/* Only the most recent vCPU can go: ids stay dense. */
 	CHECK(vm->vcpu_count && vm->vcpus[vm->vcpu_count - 1] == v);
-	vm->ops->vcpu_destroy(v);
+	/* Roots first: dropping them may call the backend's TLB flush for this vCPU. */
 	mmu_vcpu_destroy(v->mmu);
+	vm->ops->vcpu_destroy(v);
+	v->arch = NULL;
 	vm->vcpus[--vm->vcpu_count] = NULL;
 	hv_free(v);
 }

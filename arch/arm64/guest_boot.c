@@ -1,14 +1,18 @@
 /*
- * arch_guests_run() for arm64: find the boot guest in the bundle the boot
- * loader passed as the initrd, build a VM for it on the EL2 backend, run it,
- * and turn how it ended into the hypervisor's exit status.
+ * The arm64 boot guest (arch_guest_wanted / arch_guest_run): find it in the
+ * bundle the boot loader passed as the initrd, build a VM for it on the EL2
+ * backend, run it, and turn how it ended into the hypervisor's exit status.
+ * A bundle alone is enough: without guest= the guest is Linux (guest=none
+ * boots nothing).
  *
  * The bundle (hv/bundle.h, docs/arm64.md "Guest bundles") holds
  *   linux/Image, linux/initrd, linux/cmdline   guest=linux (the default)
  *   test/<name>                                guest=<name>: a test guest,
  *                                              an Image of its own
  * A guest's kernel command line is what follows " -- " on the
- * hypervisor's, else linux/cmdline, else "console=ttyAMA0 earlycon".
+ * hypervisor's, else linux/cmdline, else "console=ttyAMA0 earlycon". Its
+ * RAM is guest_mem= (rounded up to 2 MiB), else 192 MiB for Linux and
+ * 32 MiB for a test guest.
  *
  * The guest machine (arm64/el2_guest.h): RAM at 0x40000000, the GIC
  * distributor at 0x08000000 and its CPU interface at 0x08010000 (v2), a
@@ -29,6 +33,7 @@
 
 #define LINUX_RAM          (192ull << 20)
 #define TEST_RAM           (32ull << 20)
+#define GUEST_RAM_MIN      (8ull << 20)
 #define LINUX_CMDLINE      "console=ttyAMA0 earlycon"
 #define GUEST_NAME_PATH    80
 #define TIMER_PPI_NS_PHYS  14 /* PPI numbers (interrupt ID - 16) of the architected timers */
@@ -47,7 +52,7 @@ struct guest_files {
 
 static char cmdline_buf[LOADER_CMDLINE_MAX];
 
-static bool find_bundle(const struct boot_info *bi, struct bundle *b)
+static bool find_bundle(const struct boot_info *bi, struct bundle *b, bool quiet)
 {
 	struct bundle_error err;
 
@@ -58,8 +63,9 @@ static bool find_bundle(const struct boot_info *bi, struct bundle *b)
 			continue;
 		if (bundle_open(b, (const void *)(uptr)m->start, m->end - m->start, &err) == 0)
 			return true;
-		log_warn("guest: the initrd is not a guest bundle: %s (at byte %#llx)", err.why,
-			 (unsigned long long)err.offset);
+		if (!quiet)
+			log_warn("guest: the initrd is not a guest bundle: %s (at byte %#llx)",
+				 err.why, (unsigned long long)err.offset);
 	}
 	return false;
 }
@@ -111,6 +117,8 @@ static int pick_files(const struct bundle *b, const char *name, struct guest_fil
 	}
 	if (rest)
 		g->bootargs = rest;
+	if (cmdline_get()->guest_mem)
+		g->ram = MAX(ALIGN_UP(cmdline_get()->guest_mem, SZ_2M), GUEST_RAM_MIN);
 	return 0;
 }
 
@@ -197,21 +205,35 @@ static int run_guest(const char *name, const struct guest_files *g)
 	return status;
 }
 
-int arch_guests_run(const struct boot_info *bi)
+static const char *wanted_name(void)
 {
 	const char *want = cmdline_get()->guest;
-	const char *name = want[0] ? want : "linux";
+
+	return want[0] ? want : "linux";
+}
+
+bool arch_guest_wanted(const struct boot_info *bi)
+{
+	struct bundle b;
+
+	if (strcmp(cmdline_get()->guest, "none") == 0)
+		return false;
+	/* guest=<name> always (a missing bundle is then an error); else a bundle decides. */
+	return cmdline_get()->guest[0] || find_bundle(bi, &b, false);
+}
+
+int arch_guest_run(const struct boot_info *bi)
+{
+	const char *name = wanted_name();
 	struct guest_files g;
 	struct bundle b;
 
-	if (!find_bundle(bi, &b)) {
-		if (want[0]) {
-			log_err("guest: guest=%s, but the boot loader passed no guest bundle",
-				want);
-			return HV_EXIT_FAILURE;
-		}
-		log_info("bring-up complete; no guest to run yet (no guest bundle as the initrd)");
-		return HV_EXIT_SUCCESS;
+	if (!find_bundle(bi, &b, true)) {
+		log_err(
+		    "guest: guest=%s, but the boot loader passed no guest bundle (QEMU: -initrd "
+		    "build/arm64/guests/linux.cpio)",
+		    name);
+		return HV_EXIT_FAILURE;
 	}
 	log_info("guest: bundle of %zu bytes", b.size);
 	if (pick_files(&b, name, &g)) {

@@ -4,7 +4,6 @@
  * where the image is.
  */
 #include <arch/boot.h>
-#include <arch/cpu.h>
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/frames.h>
@@ -153,11 +152,4 @@ int arch_console_select(const char *spec)
 	console_set(dev);
 	log_info("console: now %s", dev->name);
 	return 0;
-}
-
-int arch_guests_run(const struct boot_info *bi)
-{
-	(void)bi;
-	log_info("bring-up complete; no guest to run yet");
-	return HV_EXIT_SUCCESS;
 }

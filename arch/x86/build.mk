@@ -29,9 +29,9 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all -w-unknown-warning -w+error
 LDFLAGS_IMAGE := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-warn-rwx-segments -T linker/x86_64.ld
 
-ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard drivers/uart16550.c arch/x86/*.c)
+ARCH_SRCS := $(IMAGE_ONLY_SRCS) $(wildcard drivers/uart16550.c arch/x86/*.c arch/x86/*/*.c)
 KERNEL_SRCS := boot/main.c $(GENERIC_SRCS) $(ARCH_SRCS)
-KERNEL_ASMS := $(wildcard boot/x86_64/*.asm arch/x86/*.asm)
+KERNEL_ASMS := $(wildcard boot/x86_64/*.asm arch/x86/*.asm arch/x86/*/*.asm)
 KERNEL_OBJS := $(KERNEL_SRCS:%.c=$(BUILD)/obj/%.o) $(KERNEL_ASMS:%.asm=$(BUILD)/obj/%.o)
 
 IMAGE := $(BUILD)/hv.elf
@@ -85,14 +85,36 @@ all: $(IMAGE) $(IMAGE32)
 # scripts/run-qemu maps the hypervisor's exit status (isa-debug-exit) to the
 # shell's: 0 on success, 64+n for a hypervisor failure n, QEMU's own status
 # otherwise. See the script for the table.
+#
+# GUEST picks the boot guest: linux (default: Debian's kernel and a busybox
+# initramfs from scripts/guest-assets.sh, 512 MiB of RAM), a test guest of
+# tests/guests (make run GUEST=hello), or none (bring-up only).
+GUEST ?= linux
+GUEST_ASSETS := $(BUILD_ROOT)/guests/x86_64
+ifeq ($(GUEST),linux)
+QEMU_MEM ?= 512M
+RUN_DEPS := $(GUEST_ASSETS)/bzImage
+RUN_MODULES := $(GUEST_ASSETS)/bzImage,$(GUEST_ASSETS)/initramfs.cpio.gz
+else ifeq ($(GUEST),none)
+RUN_DEPS :=
+RUN_MODULES :=
+else
+RUN_DEPS := $(BUILD)/guests/$(GUEST).elf
+RUN_MODULES := $(BUILD)/guests/$(GUEST).elf
+endif
 QEMU_MEM ?= 256M
 QEMU_CPU ?= max
 CMDLINE ?=
 QEMU_ARGS = -accel tcg -cpu $(QEMU_CPU) -m $(QEMU_MEM) -serial stdio -display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 $(QEMU_EXTRA)
 
-run: $(SETUP_STAMP) $(IMAGE32)
-	$(Q)scripts/run-qemu $(QEMU) $(QEMU_ARGS) -kernel $(IMAGE32) -append "$(CMDLINE)"
+$(GUEST_ASSETS)/bzImage $(GUEST_ASSETS)/initramfs.cpio.gz:
+	$(Q)bash scripts/guest-assets.sh
+
+run: $(SETUP_STAMP) $(IMAGE32) $(RUN_DEPS)
+	$(Q)scripts/run-qemu $(QEMU) $(QEMU_ARGS) -kernel $(IMAGE32) \
+		-append "$(if $(filter-out none,$(GUEST)),guest=$(GUEST) )$(CMDLINE)" \
+		$(if $(RUN_MODULES),-initrd "$(RUN_MODULES)")
 
 # QEMU stopped at reset with its gdbstub; gdb attaches and stops at hv_main.
 gdb: $(SETUP_STAMP) $(IMAGE32)

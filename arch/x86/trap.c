@@ -2,7 +2,8 @@
  * The IDT and what happens when the hypervisor itself takes an exception.
  *
  * Every vector has a stub (vectors.asm) that saves the registers and calls
- * x86_trap(). An exception in the hypervisor is a bug: x86_trap() prints a
+ * x86_trap(). External interrupts (vectors 32-255) go to host_irq.c and
+ * resume. An exception in the hypervisor is a bug: x86_trap() prints a
  * report (vector, error code decoded, RIP with its symbol, CR2 for page
  * faults, all registers, CR0/2/3/4, a backtrace) and stops the machine with
  * HV_EXIT_EXCEPTION. NMIs are counted and resumed.
@@ -144,6 +145,11 @@ void x86_trap(struct x86_regs *r)
 	if (r->vector == VEC_NMI) {
 		/* Firmware or a watchdog may send them; nothing here depends on them. */
 		nmi_count++;
+		return;
+	}
+	if (r->vector >= VEC_FIRST_IRQ && r->vector < VEC_COUNT) {
+		/* An external interrupt, taken only where the hypervisor enables them. */
+		x86_host_irq(r->vector);
 		return;
 	}
 	depth = __atomic_fetch_add(&trap_depth, 1, __ATOMIC_RELAXED);

@@ -31,7 +31,10 @@
 #define PIT_POLL_LIMIT         100000000ull
 
 static u64 tsc_hz;
-static u64 ns_mult; /* 0 until calibrated: time reads as 0 */
+static u64 ns_mult;     /* 0 until calibrated: time reads as 0 */
+static u64 cycles_mult; /* cycles = (ns * cycles_mult) >> CYCLES_SHIFT */
+
+#define CYCLES_SHIFT 30 /* hz * 2^30 fits 64 bits for any TSC below 17 GHz */
 
 static u64 pit_measure(void)
 {
@@ -78,6 +81,7 @@ void x86_tsc_init(void)
 		source = "nothing (PIT did not count); assuming 1 GHz";
 	}
 	ns_mult = (1000000000ull << 32) / tsc_hz;
+	cycles_mult = (tsc_hz << CYCLES_SHIFT) / 1000000000ull;
 	log_info("tsc: %llu.%03llu MHz, from %s%s", (unsigned long long)(tsc_hz / 1000000),
 		 (unsigned long long)(tsc_hz / 1000 % 1000), source,
 		 cpuid(CPUID_LEAF_EXT_MAX).eax >= CPUID_LEAF_POWER &&
@@ -94,6 +98,11 @@ u64 x86_tsc_hz(void)
 u64 x86_tsc_to_ns(u64 cycles)
 {
 	return (u64)(((unsigned __int128)cycles * ns_mult) >> 32);
+}
+
+u64 x86_ns_to_tsc(u64 ns)
+{
+	return (u64)(((unsigned __int128)ns * cycles_mult) >> CYCLES_SHIFT);
 }
 
 u64 arch_time_ns(void)

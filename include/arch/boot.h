@@ -49,11 +49,17 @@ void arch_paging_init(const struct boot_info *bi);
 void arch_cpu_features_init(void);
 
 /*
- * Run the guest the command line asks for (guest=, docs/cmdline.md), if the
- * arch can and the boot loader provided one, until it stops. Returns the
- * hypervisor's exit status (enum hv_exit_status): HV_EXIT_SUCCESS when
- * there was nothing to run or the guest ended well.
+ * Whether the command line and boot modules ask for a boot guest (x86:
+ * guest= and the modules, docs/cmdline.md). Arches without guests yet say no.
  */
-int arch_guests_run(const struct boot_info *bi);
+bool arch_guest_wanted(const struct boot_info *bi);
+
+/*
+ * Build the boot guest and run it until it ends. Returns the hypervisor's
+ * exit status (enum hv_exit_status): HV_EXIT_SUCCESS when the guest ended
+ * normally, HV_EXIT_GUEST_ERROR / HV_EXIT_VM_FAILED for how else it ended,
+ * HV_EXIT_FAILURE when it could not be started (logged).
+ */
+int arch_guest_run(const struct boot_info *bi);
 
 #endif /* ARCH_BOOT_H */

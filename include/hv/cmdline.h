@@ -19,11 +19,18 @@ struct cmdline_opts {
 	int loglevel;                     /* enum log_level, or -1 when not given */
 	char console[CMDLINE_VALUE_MAX];  /* console=: "" when not given */
 	char selftest[CMDLINE_VALUE_MAX]; /* selftest=: "" when not given */
-	char guest[CMDLINE_VALUE_MAX];    /* guest=: the boot guest's name, "" for the default */
+	char guest[CMDLINE_VALUE_MAX];    /* guest=: "" when not given (auto) */
+	u64 guest_mem;                    /* guest_mem=: bytes, 0 when not given (all) */
 	const char *rest;                 /* what follows " -- ", or NULL */
 	u32 unknown_count;                /* options nobody knows */
 	u32 error_count;                  /* bad values, malformed tokens */
 };
+
+/*
+ * A size: decimal digits with an optional K, M or G suffix (powers of
+ * 1024). False for anything else, zero, or a value that overflows.
+ */
+bool cmdline_parse_size(const char *s, u64 *bytes);
 
 /* Parse s (NULL is empty) into opts, starting from the defaults. */
 void cmdline_parse(const char *s, struct cmdline_opts *opts);

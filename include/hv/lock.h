@@ -40,7 +40,13 @@ static inline void spin_lock(spinlock_t *l)
 
 static inline bool spin_trylock(spinlock_t *l)
 {
-	u32 owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	/*
+	 * Acquire: the last holder's spin_unlock() released `owner`, not
+	 * `next`. If the compare-exchange below succeeds, the value read here
+	 * is the latest owner (next == owner means nobody took a ticket since),
+	 * so this load is what orders the critical section after theirs.
+	 */
+	u32 owner = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
 	u32 expect = owner;
 
 	return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false, __ATOMIC_ACQUIRE,

@@ -7,7 +7,8 @@
  * and the guard against faults inside the fault handler. docs/cmdline.md
  * lists the names and what each must print.
  *
- * All but "frames" end the boot with a failure status.
+ * All but "frames" and "bad-entry" end the boot with a failure status;
+ * "bad-entry" makes the boot guest's first VM entry fail instead.
  */
 #ifndef HV_SELFTEST_H
 #define HV_SELFTEST_H
@@ -28,5 +29,12 @@ void selftest_run(const char *name);
  * while reporting, to show that a fault inside the handler stops cleanly.
  */
 extern volatile bool selftest_fault_in_handler;
+
+/*
+ * Set by selftest "bad-entry": the virtualization backend breaks the guest
+ * state of its first VM entry (x86 SVM: clears EFER.SVME in the VMCB), to
+ * show that a failed entry stops only the VM and names the field and value.
+ */
+extern volatile bool selftest_bad_vm_entry;
 
 #endif /* HV_SELFTEST_H */

@@ -68,6 +68,7 @@ static inline u64 gva_val(gva_t a)
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
 #define SZ_4K      (1ull << 12)
+#define SZ_1M      (1ull << 20)
 #define SZ_2M      (1ull << 21)
 #define SZ_1G      (1ull << 30)
 

@@ -150,3 +150,103 @@ def expect_no_warnings(boot):
 def expect_status(boot, status):
     assert not boot.timed_out, "the boot timed out"
     assert boot.status == status, f"exit status {boot.status}, expected {status}"
+
+
+# --- guests (tests/guests, docs/svm.md) -------------------------------------------------
+
+GUESTS = BUILD / "guests"
+GUEST_TIMEOUT = 120  # seconds; a test guest runs in well under 1 s, Linux in tens
+EXIT_GUEST_ERROR, EXIT_VM_FAILED, EXIT_FAILURE = 69, 70, 65
+TEST_RE = re.compile(r"I vm0: test (\d+) (PASS|FAIL|SKIP) \(detail (0x[0-9a-f]+|0)\)")
+
+
+def boot_guest(request, name, args="", cmdline="", mem="256M", extra=(), timeout=GUEST_TIMEOUT,
+               stdin_data=None, guest_mem="32M", module_path=None):
+    """Boot hv with test guest `name` (build/x86_64/guests/<name>.elf, or
+    module_path) as its boot module, chosen with guest=<name>; args go on the
+    module's command line."""
+    make("all", "guests")
+    module = str(module_path or GUESTS / (name + '.elf')) + (f" {args}" if args else "")
+    append = f"guest={name}" + (f" guest_mem={guest_mem}" if guest_mem else "") + \
+        (f" {cmdline}" if cmdline else "")
+    argv = ["scripts/run-qemu", *QEMU, "-cpu", "max", "-m", mem, "-kernel", str(IMAGE32),
+            "-append", append, "-initrd", module, *extra]
+    return run_emulator(argv, timeout, request, stdin_data=stdin_data)
+
+
+def guest_results(boot):
+    """The guest's HC_TEST_RESULT lines as (id, status, detail)."""
+    return [(int(m.group(1)), m.group(2), m.group(3)) for m in TEST_RE.finditer(boot.output)]
+
+
+def expect_all_passed(boot, at_least):
+    results = guest_results(boot)
+    failed = [r for r in results if r[1] == "FAIL"]
+    assert not failed, f"guest tests failed: {failed}"
+    passed = [r for r in results if r[1] == "PASS"]
+    assert len(passed) >= at_least, f"{len(passed)} guest tests passed, expected {at_least}+"
+    ids = [r[0] for r in results]
+    assert len(ids) == len(set(ids)), "a test id was reported twice"
+
+
+def exit_stat(boot, kind):
+    """The count of exit kind `kind` in the last statistics table printed, or 0."""
+    rx = re.compile(r"I vm0:   " + re.escape(kind) + r" +(\d+) exits +(\d+) ticks")
+    found = rx.findall(boot.output)
+    return int(found[-1][0]) if found else 0
+
+
+def mmu_leaves(boot, size):
+    """Present second-stage leaves of `size` ("4K", "2M", "1G") at the end, or 0."""
+    found = re.findall(r"^  leaves " + size + r" +(\d+)$", boot.output, re.M)
+    return int(found[-1]) if found else 0
+
+
+class Interactive:
+    """A QEMU run driven like a terminal (pexpect): wait for output, type.
+    The transcript is attached to the test's failure report."""
+
+    def __init__(self, request, argv, timeout):
+        import io
+        import pexpect
+
+        self.argv = argv
+        self.log = io.BytesIO()
+        self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(ROOT), timeout=timeout,
+                                   logfile=self.log, dimensions=(50, 200))
+        request.node.boot_logs = getattr(request.node, "boot_logs", []) + [self]
+
+    def expect(self, pattern, timeout=-1):
+        return self.child.expect(pattern, timeout=timeout)
+
+    def send(self, data):
+        self.child.send(data)
+
+    def wait(self, timeout=60):
+        import pexpect
+
+        self.child.expect(pexpect.EOF, timeout=timeout)
+        self.child.close()
+        # run-qemu's status: exitstatus, or 128 + signal.
+        return self.child.exitstatus if self.child.exitstatus is not None else \
+            128 + (self.child.signalstatus or 0)
+
+    @property
+    def output(self):
+        return self.log.getvalue().decode("utf-8", errors="replace").replace("\r", "")
+
+    def __str__(self):
+        return f"$ {' '.join(map(str, self.argv))}\n--- transcript ---\n{self.output}--- end ---"
+
+
+def spawn_guest(request, name, args="", cmdline="", mem="256M", timeout=GUEST_TIMEOUT,
+                guest_mem="32M", modules=None):
+    """Start hv with a guest (as boot_guest) under pexpect, for interactive tests."""
+    make("all", "guests")
+    if modules is None:
+        modules = str(GUESTS / (name + ".elf")) + (f" {args}" if args else "")
+    append = f"guest={name}" + (f" guest_mem={guest_mem}" if guest_mem else "") + \
+        (f" {cmdline}" if cmdline else "")
+    argv = ["scripts/run-qemu", *QEMU, "-cpu", "max", "-m", mem, "-kernel", str(IMAGE32),
+            "-append", append, "-initrd", modules]
+    return Interactive(request, argv, timeout)

@@ -124,5 +124,5 @@ def test_heap_misuse(request, name, message):
 def test_unknown_selftest_is_reported(request):
     boot = boot_kernel(request, cmdline="selftest=nope")
     expect_status(boot, EXIT_OK)
-    expect_lines(boot, [r"W cmdline: selftest=nope: no such selftest \(known: ud pf wx nx stack panic check nested double-free bad-free frames\)",
+    expect_lines(boot, [r"W cmdline: selftest=nope: no such selftest \(known: ud pf wx nx stack panic check nested double-free bad-free frames bad-entry\)",
                         r"I bring-up complete"])

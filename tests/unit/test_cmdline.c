@@ -67,20 +67,34 @@ static void known_options(void **state)
 	assert_string_equal(capture_console_text(), "");
 }
 
-static void guest_names(void **state)
+static void guest_options(void **state)
 {
+	u64 v = 0;
+
 	(void)state;
-	cmdline_parse(NULL, &o);
-	assert_string_equal(o.guest, "");
-	cmdline_parse("guest=linux guest=psci_reset -- console=ttyAMA0", &o);
-	assert_string_equal(o.guest, "psci_reset");
-	assert_string_equal(o.rest, "console=ttyAMA0");
+	cmdline_parse("guest=linux guest_mem=64M", &o);
+	assert_string_equal(o.guest, "linux");
+	assert_int_equal(o.guest_mem, 64ull << 20);
 	assert_int_equal(o.error_count, 0);
-	/* A name is looked up in the bundle: no path separators or other punctuation. */
-	cmdline_parse("guest=../linux", &o);
-	assert_string_equal(o.guest, "");
+	cmdline_parse("guest=cpuid.elf guest_mem=2g", &o);
+	assert_string_equal(o.guest, "cpuid.elf");
+	assert_int_equal(o.guest_mem, 2ull << 30);
+	/* Sizes: bytes, K, M, G; nothing else, no zero, no overflow. */
+	assert_true(cmdline_parse_size("4096", &v));
+	assert_int_equal(v, 4096);
+	assert_true(cmdline_parse_size("12k", &v));
+	assert_int_equal(v, 12 * 1024);
+	assert_false(cmdline_parse_size("", &v));
+	assert_false(cmdline_parse_size("0", &v));
+	assert_false(cmdline_parse_size("12T", &v));
+	assert_false(cmdline_parse_size("1M2", &v));
+	assert_false(cmdline_parse_size("M", &v));
+	assert_false(cmdline_parse_size("99999999999999999999", &v));
+	assert_false(cmdline_parse_size("17179869184G", &v));
+	cmdline_parse("guest_mem=lots", &o);
+	assert_int_equal(o.guest_mem, 0);
 	assert_int_equal(o.error_count, 1);
-	assert_logged("guest=../linux: a guest name is letters, digits, '_' and '-'");
+	assert_logged("W cmdline: guest_mem=lots: not a size (a number with K, M or G)");
 }
 
 static void unknown_options_are_named(void **state)
@@ -193,7 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(known_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(guest_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(guest_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_options_are_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(quoting, setup, teardown),

@@ -269,8 +269,12 @@ static void slot_free(struct mmu_slot *s)
 	hv_free(s);
 }
 
-/* Make every root forget the slot's range. mmu_lock held for writing. */
-static void slot_unmap(struct mmu_vm *vm, struct mmu_slot *s)
+/*
+ * Make every root forget the slot's range. mmu_lock held for writing.
+ * Fails only if a mirror root's hook kept some entry of the range (after
+ * its retries): then the slot must stay, since something still maps it.
+ */
+static int slot_unmap(struct mmu_vm *vm, struct mmu_slot *s)
 {
 	/*
 	 * The nested shadow MMU (issue 4) zaps the shadow pages of guest
@@ -278,13 +282,13 @@ static void slot_unmap(struct mmu_vm *vm, struct mmu_slot *s)
 	 * pages), while the slot and its tracking counters still exist.
 	 */
 	mmu_nested_slot_removed(vm, s);
-	mmu_zap_range_locked(vm, s->base_gfn, s->base_gfn + s->npages, 0);
+	return mmu_zap_range_locked(vm, s->base_gfn, s->base_gfn + s->npages, 0);
 }
 
 int mmu_slot_delete(struct mmu_vm *vm, u32 id)
 {
 	struct mmu_slot *s;
-	int idx;
+	int idx, r;
 
 	spin_lock(&vm->slots_lock);
 	idx = slot_find_index(vm, id);
@@ -295,7 +299,15 @@ int mmu_slot_delete(struct mmu_vm *vm, u32 id)
 	}
 	s = vm->slots[idx];
 	mmu_write_lock(vm);
-	slot_unmap(vm, s);
+	r = slot_unmap(vm, s);
+	if (r) {
+		mmu_write_unlock(vm);
+		spin_unlock(&vm->slots_lock);
+		log_err("mmu: %s: delete slot %u: a mirror entry of its range could not be "
+			"removed (%s); the slot stays",
+			vm->name, id, err_name(r));
+		return r;
+	}
 	slot_array_remove(vm, (u32)idx);
 	vm_stat_add(vm, MMU_STAT_SLOT_CHANGE, 1);
 	mmu_write_unlock(vm);
@@ -336,7 +348,16 @@ int mmu_slot_move(struct mmu_vm *vm, u32 id, gpa_t new_base)
 		goto out;
 	}
 	mmu_write_lock(vm);
-	slot_unmap(vm, s);
+	r = slot_unmap(vm, s);
+	if (r) {
+		mmu_write_unlock(vm);
+		for (int level = 0; level <= PT_MAX_LEVELS; level++)
+			hv_free(fresh[level]);
+		log_err("mmu: %s: move slot %u: a mirror entry of its range could not be "
+			"removed (%s); the slot stays where it was",
+			vm->name, id, err_name(r));
+		goto out;
+	}
 	slot_array_remove(vm, (u32)idx);
 	s->base_gfn = base;
 	slot_track_rebuild_commit(s, fresh);
@@ -386,11 +407,4 @@ void mmu_slots_destroy(struct mmu_vm *vm)
 	hv_free(vm->slots);
 	vm->slots = NULL;
 	vm->slot_count = vm->slot_cap = 0;
-}
-
-void mmu_nested_slot_removed(struct mmu_vm *vm, const struct mmu_slot *s)
-{
-	/* Issue 4: shadow_zap_slot(vm, s) goes here. No shadow pages exist yet. */
-	(void)vm;
-	(void)s;
 }

@@ -61,6 +61,8 @@ struct mmu_vm {
 	bool preserve_roots;
 	mmu_tlb_flush_fn *tlb_flush;
 	void *tlb_arg;
+	mmu_set_external_fn *set_external; /* the mirror role's hook, or NULL */
+	void *external_arg;
 
 	u8 max_level; /* atomic knob */
 
@@ -71,9 +73,12 @@ struct mmu_vm {
 	struct mmu_slot **slots; /* sorted by base_gfn, no overlaps */
 	u32 slot_count;
 	u32 slot_cap;
+	/* The nested shadow MMU (vmm/mmu/shadow/), NULL if none; set and cleared under the write lock. */
+	struct shadow_mmu *shadow;
 
 	spinlock_t roots_lock; /* lock order 3: the list and zero-refcount transitions */
 	struct list_node roots;
+	u8 mirror_levels; /* levels of the mirror root once one exists (set once) */
 
 	/* vCPUs, for summing their statistics; under roots_lock. */
 	struct list_node vcpus;
@@ -150,6 +155,11 @@ const struct pt_format *mmu_format_for_role(struct mmu_vm *vm, mmu_role_t role);
 void mmu_root_get(struct mmu_root *root);
 void mmu_root_put(struct mmu_root *root);
 /*
+ * Invalidate every root (mmu_invalidate_all_roots()), the mirror root too if
+ * mirror_too (only the VM's destruction does that). Takes mmu_lock for writing.
+ */
+void mmu_roots_invalidate(struct mmu_vm *vm, bool mirror_too);
+/*
  * Iterate over every live root (valid or not): returns the root after `prev`
  * with a reference taken, dropping the one on `prev`. Start with NULL. A
  * caller that stops early must put the root it holds.
@@ -176,8 +186,22 @@ bool slot_region_is_tracked(const struct mmu_slot *s, gfn_t gfn, int level);
 int mmu_max_leaf_level(struct mmu_vm *vm, const struct pt_format *f, const struct mmu_slot *s,
 		       gfn_t gfn);
 
-/* Hook for the nested shadow MMU (issue 4): a slot is about to go. mmu_lock held for writing. */
+/*
+ * Hooks into the nested shadow MMU (vmm/mmu/shadow/hooks.c); each does
+ * nothing when vm->shadow is NULL. mmu_lock held for writing.
+ *   slot_removed     a slot is about to be deleted or moved, its tracking
+ *                    counters still there: zap the shadow pages of guest
+ *                    tables in it (seed 001)
+ *   range_zapped     L1 gfns [start, end) lost their mappings in L1's TDP:
+ *                    zap the shadow leaves that map them
+ *   range_protected  L1 gfns [start, end) lost write permission (write
+ *                    tracking, dirty logging): so do the shadow leaves
+ * mmu_nested_vm_destroy(): VM teardown, no lock held (shadow_mmu_destroy()).
+ */
 void mmu_nested_slot_removed(struct mmu_vm *vm, const struct mmu_slot *s);
+void mmu_nested_range_zapped(struct mmu_vm *vm, gfn_t start, gfn_t end);
+void mmu_nested_range_protected(struct mmu_vm *vm, gfn_t start, gfn_t end);
+void mmu_nested_vm_destroy(struct mmu_vm *vm);
 
 /* Write-tracking counters follow a moved slot: allocate (no lock), then fill (write lock). */
 int slot_track_rebuild_prepare(const struct mmu_slot *s, gfn_t new_base,
@@ -189,8 +213,12 @@ void mmu_slots_destroy(struct mmu_vm *vm);
 
 /* --- policy, with mmu_lock held as the name says --------------------------------------------- */
 
-/* Zap [start, end) in every root. flags: MMU_OP_SHARED (read held) or not (write held), MMU_ZAP_LEAVES_ONLY. */
-void mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
+/*
+ * Zap [start, end) in every root. flags: MMU_OP_SHARED (read held) or not
+ * (write held), MMU_ZAP_LEAVES_ONLY. Returns 0 or, from a mirror root, the
+ * first hook error (see mmu_zap_range()).
+ */
+int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
 int mmu_protect_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags);
 int mmu_track_add_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn);
 int mmu_track_remove_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn);

@@ -49,6 +49,8 @@ struct mmu_vm *mmu_vm_create(const struct mmu_vm_config *cfg, int *err)
 	vm->preserve_roots = !cfg->no_root_preserve;
 	vm->tlb_flush = cfg->tlb_flush;
 	vm->tlb_arg = cfg->tlb_arg;
+	vm->set_external = cfg->set_external;
+	vm->external_arg = cfg->external_arg;
 	vm->max_level = cfg->max_level ? cfg->max_level : PT_MAX_LEVELS;
 	spin_lock_init(&vm->slots_lock);
 	rwlock_init(&vm->mmu_lock);
@@ -69,8 +71,14 @@ void mmu_vm_destroy(struct mmu_vm *vm)
 	if (!vm)
 		return;
 	CHECK(list_empty(&vm->vcpus));
-	/* With no vCPU left, invalidation drops the last reference of every root. */
-	mmu_invalidate_all_roots(vm);
+	/* The nested shadow MMU goes first: it holds write tracking in the slots. */
+	mmu_nested_vm_destroy(vm);
+	/*
+	 * With no vCPU left, invalidation drops the last reference of every
+	 * root; the mirror root's teardown tells the external table about each
+	 * removal.
+	 */
+	mmu_roots_invalidate(vm, true);
 	CHECK(list_empty(&vm->roots));
 	mmu_slots_destroy(vm);
 	hv_free(vm);

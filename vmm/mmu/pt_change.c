@@ -28,41 +28,13 @@ static const enum mmu_stat ctx_to_mmu_stat[CTX_STAT_COUNT] = {
 	[CTX_TABLE_DEFERRED] = MMU_STAT_TABLE_DEFERRED,
 };
 
-static void ctx_want_flush(struct pt_ctx *ctx, gfn_t gfn, int level)
-{
-	gfn_t end = gfn + pt_level_pages(level);
-
-	if (!ctx->flush) {
-		ctx->flush = true;
-		ctx->flush_start = gfn;
-		ctx->flush_end = end;
-		return;
-	}
-	ctx->flush_start = MIN(ctx->flush_start, gfn);
-	ctx->flush_end = MAX(ctx->flush_end, end);
-}
-
-static void ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count)
+void pt_ctx_flush_now(struct pt_ctx *ctx, gfn_t start, u64 count)
 {
 	struct mmu_vm *vm = ctx->vm;
 
 	ctx->stat[CTX_TLB_FLUSH]++;
 	if (vm->tlb_flush)
 		vm->tlb_flush(vm->tlb_arg, ctx->root, start, count);
-}
-
-/* Chain an unlinked table onto the context's list (entry 0 becomes the link). */
-static void ctx_retire_table(struct pt_ctx *ctx, pte_t *table)
-{
-	const struct pt_format *f = ctx->fmt;
-	pfn_t next = ctx->dead_head ? hpa_to_pfn(virt_to_phys(ctx->dead_head)) : 0;
-
-	__atomic_store_n(&table[0], f->frozen | pte_pfn_bits(f, next), __ATOMIC_RELEASE);
-	if (ctx->shared)
-		ctx->stat[CTX_TABLE_DEFERRED]++;
-	if (!ctx->dead_tail)
-		ctx->dead_tail = table;
-	ctx->dead_head = table;
 }
 
 static pte_t *dead_next(const struct pt_format *f, pte_t *table)
@@ -127,7 +99,7 @@ static void ctx_fold_stats(struct pt_ctx *ctx)
 void pt_ctx_finish(struct pt_ctx *ctx)
 {
 	if (ctx->flush) {
-		ctx_flush_now(ctx, ctx->flush_start, ctx->flush_end - ctx->flush_start);
+		pt_ctx_flush_now(ctx, ctx->flush_start, ctx->flush_end - ctx->flush_start);
 		ctx->flush = false;
 	}
 	/* The flush above made the hardware forget the dead tables; now the software. */
@@ -141,28 +113,6 @@ void pt_ctx_finish(struct pt_ctx *ctx)
 	ctx_fold_stats(ctx);
 }
 
-/*
- * Take one entry of a table being torn down. Shared mode swaps in the frozen
- * value so that a walker's compare-exchange on it fails from now on; if the
- * entry is frozen by someone in the middle of a change, wait for them to
- * write their result (they never wait on us) and take that.
- */
-static pte_t take_entry(struct pt_ctx *ctx, pte_t *p)
-{
-	const struct pt_format *f = ctx->fmt;
-	pte_t old;
-
-	if (!ctx->shared)
-		return __atomic_load_n(p, __ATOMIC_RELAXED);
-	for (;;) {
-		old = __atomic_exchange_n(p, f->frozen, __ATOMIC_ACQ_REL);
-		if (old != f->frozen)
-			return old;
-		while (__atomic_load_n(p, __ATOMIC_ACQUIRE) == f->frozen)
-			arch_cpu_relax();
-	}
-}
-
 /* Every entry of an unlinked table changes to non-present. */
 static void remove_entries(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn)
 {
@@ -170,7 +120,7 @@ static void remove_entries(struct pt_ctx *ctx, pte_t *table, int level, gfn_t ba
 	unsigned entries = pt_table_entries(f, level);
 
 	for (unsigned i = 0; i < entries; i++) {
-		pte_t old = take_entry(ctx, &table[i]);
+		pte_t old = pt_take_entry(ctx, &table[i]);
 
 		if (pte_is_present(f, old))
 			pt_handle_change(ctx, base_gfn + ((gfn_t)i << pt_level_page_shift(level)),
@@ -178,11 +128,14 @@ static void remove_entries(struct pt_ctx *ctx, pte_t *table, int level, gfn_t ba
 	}
 }
 
-void pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn)
+u64 pt_remove_tree(struct pt_ctx *ctx, pte_t *table, int level, gfn_t base_gfn)
 {
 	/* Only for trees nobody else can reach: the root pages are the caller's to free. */
 	CHECK(!ctx->shared);
+	if (ctx->mirror)
+		return pt_mirror_remove_tree(ctx, table, level, base_gfn);
 	remove_entries(ctx, table, level, base_gfn);
+	return 0;
 }
 
 int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, int level)
@@ -209,11 +162,11 @@ int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, i
 		ctx->leaves[level]--;
 		if (!is_present) {
 			ctx->stat[CTX_LEAF_ZAPPED]++;
-			ctx_want_flush(ctx, gfn, level);
+			pt_ctx_want_flush(ctx, gfn, level);
 		} else if (is_leaf) {
 			ctx->leaves[level]++;
 			if (pte_leaf_loses(f, old, new)) {
-				ctx_want_flush(ctx, gfn, level);
+				pt_ctx_want_flush(ctx, gfn, level);
 				if (pte_is_writable(f, old) && !pte_is_writable(f, new))
 					ctx->stat[CTX_LEAF_WRPROT]++;
 			} else if (old != new) {
@@ -232,10 +185,12 @@ int pt_handle_change_slow(struct pt_ctx *ctx, gfn_t gfn, pte_t old, pte_t new, i
 
 	/* A table entry is replaced: never by another table (we do not move tables). */
 	CHECK(!is_present || is_leaf);
+	/* Mirror roots empty a table through the hook first (pt_mirror.c), never here. */
+	CHECK(!ctx->mirror);
 	ctx->stat[CTX_TABLE_ZAPPED]++;
 	remove_entries(ctx, pt_table_ptr(f, old), level - 1, gfn);
-	ctx_retire_table(ctx, pt_table_ptr(f, old));
-	ctx_want_flush(ctx, gfn, level);
+	pt_ctx_retire_table(ctx, pt_table_ptr(f, old));
+	pt_ctx_want_flush(ctx, gfn, level);
 	if (is_leaf) {
 		ctx->leaves[level]++;
 		ctx->stat[CTX_LEAF_MAPPED]++;
@@ -251,6 +206,8 @@ int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new)
 	pte_t first = bbm ? f->frozen : new;
 	int r;
 
+	if (unlikely(ctx->mirror))
+		return pt_set_mirror(ctx, it, new);
 	CHECK(!pte_is_frozen(f, old));
 	if (ctx->shared) {
 		if (!__atomic_compare_exchange_n(it->ptep, &it->old, first, false, __ATOMIC_ACQ_REL,
@@ -264,7 +221,7 @@ int pt_set(struct pt_ctx *ctx, struct pt_iter *it, pte_t new)
 	if (bbm) {
 		/* Break: the entry is invalid; make every TLB forget it before the make. */
 		ctx->stat[CTX_BBM]++;
-		ctx_flush_now(ctx, it->gfn, pt_level_pages(it->level));
+		pt_ctx_flush_now(ctx, it->gfn, pt_level_pages(it->level));
 	}
 	r = pt_handle_change(ctx, it->gfn, old, new, it->level);
 	if (bbm)
@@ -282,6 +239,8 @@ unsigned pt_fill_leaves(struct pt_ctx *ctx, struct pt_iter *it, unsigned n, pte_
 	pte_t new = 0;
 	unsigned i;
 
+	/* Mirror roots map one entry at a time through pt_set(): each one is a hook call. */
+	CHECK(!ctx->mirror);
 	n = MIN(n, room);
 	for (i = 0; i < n; i++) {
 		pte_t old = 0;

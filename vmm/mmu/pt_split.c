@@ -71,7 +71,8 @@ int pt_split_leaf(struct pt_ctx *ctx, struct pt_iter *it)
 	if (!child)
 		return HV_ENOMEM;
 	r = pt_set(ctx, it, make_table_pte(f, virt_to_phys(child)));
-	if (r == HV_EAGAIN) {
+	if (r) {
+		/* Lost a race, or the mirror hook failed: the entry never pointed to it. */
 		free_unpublished(ctx->vm, f, child, level - 1);
 		return r;
 	}

@@ -14,7 +14,9 @@
  * Replace the huge leaf at the iterator (it->old) by a table one level down
  * (several levels when the format has no leaf of the next size, e.g. the fake
  * format's 1 GiB -> 4 KiB). Returns 0 (it->old now points to the table),
- * HV_EAGAIN (the entry changed; it->old refreshed) or HV_ENOMEM.
+ * HV_EAGAIN (the entry changed; it->old refreshed) or HV_ENOMEM; on a mirror
+ * root also the hook's error (the leaf stays, it->old refreshed). On any
+ * failure the new subtree is freed unseen.
  */
 int pt_split_leaf(struct pt_ctx *ctx, struct pt_iter *it);
 

@@ -13,6 +13,13 @@
  * Each vCPU caches its current root and MMU_PREV_ROOTS previous ones, most
  * recent first; loading a cached root promotes it, a new one pushes the
  * least recent out (its reference dropped).
+ *
+ * A mirror root (docs/mirror.md) is a root like the others, with three
+ * differences: it always has the MMU's reference, invalidation leaves it
+ * alone (its tree mirrors an external table and cannot be dropped and
+ * rebuilt like a cache), and a VM has at most one (one role: mirror plus
+ * its levels, no SMM or guest mode). It dies with the VM, and its teardown
+ * tells the external table about every removal.
  */
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -85,7 +92,10 @@ static void root_free(struct mmu_root *root)
 	spin_unlock(&vm->roots_lock);
 
 	pt_ctx_init(&ctx, vm, root, false);
-	pt_remove_tree(&ctx, root->table, f->levels, 0);
+	if (pt_remove_tree(&ctx, root->table, f->levels, 0))
+		log_err("mmu: %s: mirror root torn down although the external table refused some "
+			"removals (see MIRROR_TEARDOWN_FORCED); its owner must reclaim them",
+			vm->name);
 	/* Whole-root flush: also covers a root table address about to be reused. */
 	ctx.flush = false;
 	ctx.stat[CTX_TLB_FLUSH]++;
@@ -175,8 +185,9 @@ static struct mmu_root *root_get_or_create(struct mmu_vm *vm, mmu_role_t role,
 	fresh->fmt = f;
 	fresh->role = role;
 	fresh->vm = vm;
-	fresh->refcount = vm->preserve_roots ? 2 : 1;
-	fresh->mmu_ref = vm->preserve_roots;
+	/* A mirror root is never dropped with its last vCPU: only the VM's end frees it. */
+	fresh->mmu_ref = vm->preserve_roots || mmu_role_is_mirror(role);
+	fresh->refcount = fresh->mmu_ref ? 2 : 1;
 
 	spin_lock(&vm->roots_lock);
 	r = root_find_locked(vm, role);
@@ -201,7 +212,7 @@ static struct mmu_root *root_get_or_create(struct mmu_vm *vm, mmu_role_t role,
 	return r;
 }
 
-void mmu_invalidate_all_roots(struct mmu_vm *vm)
+void mmu_roots_invalidate(struct mmu_vm *vm, bool mirror_too)
 {
 	struct mmu_root *r;
 
@@ -210,6 +221,8 @@ void mmu_invalidate_all_roots(struct mmu_vm *vm)
 	{
 		bool drop;
 
+		if (mmu_role_is_mirror(r->role) && !mirror_too)
+			continue;
 		spin_lock(&vm->roots_lock);
 		drop = !r->invalid && r->mmu_ref;
 		if (!r->invalid) {
@@ -224,6 +237,42 @@ void mmu_invalidate_all_roots(struct mmu_vm *vm)
 			mmu_root_put(r);
 	}
 	mmu_write_unlock(vm);
+}
+
+void mmu_invalidate_all_roots(struct mmu_vm *vm)
+{
+	mmu_roots_invalidate(vm, false);
+}
+
+/*
+ * A mirror role is usable if the VM has the hook, the role carries no other
+ * flag (SMM or guest mode would need a second external table), and it has
+ * the levels of the VM's mirror root if one was made before. The first
+ * mirror load fixes the levels. roots_lock taken here.
+ */
+static int mirror_role_check(struct mmu_vm *vm, mmu_role_t role)
+{
+	const char *why = NULL;
+
+	if (!mmu_role_is_mirror(role))
+		return 0;
+	if (!vm->set_external)
+		why = "the VM has no set_external hook";
+	else if (role & (MMU_ROLE_FLAGS_MASK & ~MMU_ROLE_MIRROR))
+		why = "a mirror root cannot also be SMM or guest mode";
+	if (!why) {
+		spin_lock(&vm->roots_lock);
+		if (!vm->mirror_levels)
+			vm->mirror_levels = (u8)mmu_role_levels(role);
+		else if (vm->mirror_levels != mmu_role_levels(role))
+			why = "the VM already has a mirror root with other levels";
+		spin_unlock(&vm->roots_lock);
+	}
+	if (why) {
+		log_err("mmu: %s: mirror role %#x: %s", vm->name, role, why);
+		return HV_EINVAL;
+	}
+	return 0;
 }
 
 /* --- per-vCPU cache ------------------------------------------------------------------------ */
@@ -297,6 +346,8 @@ int mmu_vcpu_load_root(struct mmu_vcpu *vc, mmu_role_t role)
 		log_err("mmu: %s: no root format for role %#x", vm->name, role);
 		return HV_EINVAL;
 	}
+	if (unlikely(mmu_role_is_mirror(role)) && mirror_role_check(vm, role))
+		return HV_EINVAL;
 	vcpu_drop_invalid(vc);
 	if (vc->root && vc->root->role == role) {
 		vcpu_stat_inc(vc, MMU_STAT_ROOT_HIT_CURRENT);

@@ -14,6 +14,11 @@
  * An existing table at the goal level is descended into rather than
  * replaced by a huge leaf: collapsing would need the subtree's other
  * mappings gone, and faults never take away what another vCPU mapped.
+ *
+ * On a mirror root a change can also fail in the set_external hook: busy
+ * counts as a lost race (same bound: the entry is re-examined from its
+ * current value, then MMU_FAULT_RETRY), no memory is MMU_FAULT_NOMEM, any
+ * other error MMU_FAULT_EXTERNAL.
  */
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -31,13 +36,14 @@ static const enum mmu_stat fault_stat[MMU_FAULT_RESULT_COUNT] = {
 	[MMU_FAULT_READONLY] = MMU_STAT_FAULT_READONLY,
 	[MMU_FAULT_EMULATE] = MMU_STAT_FAULT_EMULATE,
 	[MMU_FAULT_NOMEM] = MMU_STAT_FAULT_NOMEM,
+	[MMU_FAULT_EXTERNAL] = MMU_STAT_FAULT_EXTERNAL,
 };
 
 static const char *const fault_names[MMU_FAULT_RESULT_COUNT] = {
 	[MMU_FAULT_MAPPED] = "mapped",     [MMU_FAULT_SPURIOUS] = "spurious",
 	[MMU_FAULT_RETRY] = "retry",       [MMU_FAULT_MMIO] = "mmio",
 	[MMU_FAULT_READONLY] = "readonly", [MMU_FAULT_EMULATE] = "emulate",
-	[MMU_FAULT_NOMEM] = "nomem",
+	[MMU_FAULT_NOMEM] = "nomem",       [MMU_FAULT_EXTERNAL] = "external",
 };
 
 const char *mmu_fault_result_name(enum mmu_fault_result r)
@@ -73,10 +79,23 @@ static pte_t fault_leaf(const struct fault *flt, int level)
 			     s->base_pfn + (first - s->base_gfn));
 }
 
+/*
+ * A change failed with r: true if the entry is to be looked at again (a
+ * lost race, a busy external table); otherwise *res says how the fault ends.
+ */
+static bool fault_may_retry(int r, enum mmu_fault_result *res)
+{
+	if (r == HV_EAGAIN || r == HV_EBUSY)
+		return true;
+	*res = r == HV_ENOMEM ? MMU_FAULT_NOMEM : MMU_FAULT_EXTERNAL;
+	return false;
+}
+
 static enum mmu_fault_result fault_walk(struct fault *flt)
 {
 	struct pt_ctx *ctx = flt->ctx;
 	const struct pt_format *f = ctx->fmt;
+	enum mmu_fault_result res;
 	unsigned races = 0;
 	struct pt_iter it;
 	int r;
@@ -98,6 +117,8 @@ static enum mmu_fault_result fault_walk(struct fault *flt)
 				if (r) {
 					/* Never linked: nobody saw it. */
 					mmu_table_free(ctx->vm, t);
+					if (!fault_may_retry(r, &res))
+						return res;
 					races++;
 					continue;
 				}
@@ -105,9 +126,9 @@ static enum mmu_fault_result fault_walk(struct fault *flt)
 				if (pte_allows(f, it.old, flt->access))
 					return MMU_FAULT_SPURIOUS;
 				r = pt_split_leaf(ctx, &it);
-				if (r == HV_ENOMEM)
-					return MMU_FAULT_NOMEM;
 				if (r) {
+					if (!fault_may_retry(r, &res))
+						return res;
 					races++;
 					continue;
 				}
@@ -125,8 +146,11 @@ static enum mmu_fault_result fault_walk(struct fault *flt)
 		if (pte_is_present(f, it.old) && pte_allows(f, it.old, flt->access))
 			return MMU_FAULT_SPURIOUS;
 		/* A hole, or a leaf lacking a permission the slot grants: (re)write it. */
-		if (!pt_set(ctx, &it, fault_leaf(flt, it.level)))
+		r = pt_set(ctx, &it, fault_leaf(flt, it.level));
+		if (!r)
 			return MMU_FAULT_MAPPED;
+		if (!fault_may_retry(r, &res))
+			return res;
 		races++;
 	}
 }

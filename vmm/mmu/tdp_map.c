@@ -4,7 +4,10 @@
  * gets the largest leaf the slot allows there (as a fault would choose) or a
  * new table to descend into; existing leaves are kept, upgraded in place, or
  * split when they are too big for what must change. Runs shared (alongside
- * faults, compare-exchange) or exclusive (write lock, plain stores).
+ * faults, compare-exchange) or exclusive (write lock, plain stores). On a
+ * mirror root every entry goes through pt_set() (each is a hook call: no
+ * bulk hole filling), and a hook failure that outlasts pt_should_retry()
+ * ends the mapping with that error.
  */
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -61,10 +64,12 @@ static int map_segment(struct map_seg *m)
 	struct pt_ctx *ctx = m->ctx;
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
+	unsigned tries;
 	int r;
 
 	for_each_pte(&it, f, ctx->root->table, m->start, m->end, 1)
 	{
+		tries = 0;
 	again:
 		if (it.done)
 			break;
@@ -89,20 +94,19 @@ static int map_segment(struct map_seg *m)
 			}
 			if (fits) {
 				/* Same frames, more permission: rewrite in place. */
-				if (pt_set(ctx, &it, seg_leaf(m, it.gfn, it.level)))
-					goto again;
+				r = pt_set(ctx, &it, seg_leaf(m, it.gfn, it.level));
+				if (r)
+					goto failed;
 				m->mapped += overlap(&it, m->start, m->end);
 				continue;
 			}
 			r = pt_split_leaf(ctx, &it);
-			if (r == HV_EAGAIN)
-				goto again;
 			if (r)
-				return r;
+				goto failed;
 			continue; /* descend into the split table */
 		}
 		/* A hole: the biggest leaf that fits here, or a table to go down into. */
-		if (it.level == 1 && !m->slot->tracked_gfns) {
+		if (it.level == 1 && !m->slot->tracked_gfns && !ctx->mirror) {
 			/* A run of 4K holes: fill it in one go. */
 			unsigned n =
 			    pt_fill_leaves(ctx, &it, (unsigned)MIN(m->end - it.gfn, PT_ENTRIES),
@@ -120,8 +124,9 @@ static int map_segment(struct map_seg *m)
 		    (pt_level_can_be_leaf(f, it.level) && it.gfn >= m->start &&
 		     it.gfn + pt_level_pages(it.level) <= m->end &&
 		     mmu_max_leaf_level(ctx->vm, f, m->slot, it.gfn) >= it.level)) {
-			if (pt_set(ctx, &it, seg_leaf(m, it.gfn, it.level)))
-				goto again;
+			r = pt_set(ctx, &it, seg_leaf(m, it.gfn, it.level));
+			if (r)
+				goto failed;
 			m->mapped += pt_level_pages(it.level);
 			continue;
 		}
@@ -130,11 +135,20 @@ static int map_segment(struct map_seg *m)
 
 			if (!t)
 				return HV_ENOMEM;
-			if (pt_set(ctx, &it, make_table_pte(f, virt_to_phys(t)))) {
+			r = pt_set(ctx, &it, make_table_pte(f, virt_to_phys(t)));
+			if (r) {
 				mmu_table_free(ctx->vm, t);
-				goto again;
+				goto failed;
 			}
 		}
+		continue;
+	failed:
+		/* Another CPU changed the entry, or the mirror hook failed. */
+		if (pt_should_retry(r, &tries))
+			goto again;
+		if (r != HV_ENOMEM)
+			vm_stat_add(ctx->vm, MMU_STAT_MIRROR_GAVE_UP, 1);
+		return r;
 	}
 	return 0;
 }

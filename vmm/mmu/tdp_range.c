@@ -10,6 +10,12 @@
  * is examined again; a frozen entry belongs to someone mid-change or to a
  * dead table, so the walk waits a moment and restarts from the root at the
  * current gfn.
+ *
+ * On a mirror root a change can also fail because the hook failed. A busy
+ * hook is retried on the same entry, from its current value, at most
+ * MMU_MIRROR_TRIES times (pt_should_retry()); after that, or after any other
+ * hook error, the operation leaves the entry as it is (in both tables),
+ * goes on with the rest of the range and returns the first such error.
  */
 #include <hv/check.h>
 #include <hv/errno.h>
@@ -29,13 +35,31 @@ static bool entry_inside(const struct pt_iter *it, gfn_t start, gfn_t end)
 	return it->gfn >= start && it->gfn + pt_level_pages(it->level) <= end;
 }
 
-static void zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, bool leaves_only)
+/*
+ * A change of the current entry failed with r: true to look at the entry
+ * again (pt_should_retry()); false to leave it, with the first such error
+ * kept in *ret.
+ */
+static bool change_retry(struct pt_ctx *ctx, int r, unsigned *tries, int *ret)
+{
+	if (pt_should_retry(r, tries))
+		return true;
+	vm_stat_add(ctx->vm, MMU_STAT_MIRROR_GAVE_UP, 1);
+	if (!*ret)
+		*ret = r;
+	return false;
+}
+
+static int zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, bool leaves_only)
 {
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
+	unsigned tries;
+	int ret = 0, r;
 
 	for_each_pte(&it, f, ctx->root->table, start, end, 1)
 	{
+		tries = 0;
 	again:
 		if (it.done)
 			break;
@@ -48,16 +72,20 @@ static void zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, bool leaves_onl
 		/* A leaf goes even if the range covers only part of it. */
 		if (pte_is_leaf(f, it.old, it.level) ||
 		    (!leaves_only && entry_inside(&it, start, end))) {
-			if (pt_set(ctx, &it, 0))
+			r = pt_set(ctx, &it, 0);
+			/* A table left in place is walked: its entries go one by one. */
+			if (r && change_retry(ctx, r, &tries, &ret))
 				goto again;
 		}
 	}
+	return ret;
 }
 
-void mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
+int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
 {
 	bool shared = flags & MMU_OP_SHARED;
 	struct mmu_root *r;
+	int ret = 0;
 
 	if (shared)
 		read_assert_held(&vm->mmu_lock);
@@ -66,22 +94,31 @@ void mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
 	for_each_root(vm, r)
 	{
 		struct pt_ctx ctx;
+		int rr;
 
 		pt_ctx_init(&ctx, vm, r, shared);
-		zap_root(&ctx, start, end, flags & MMU_ZAP_LEAVES_ONLY);
+		rr = zap_root(&ctx, start, end, flags & MMU_ZAP_LEAVES_ONLY);
 		pt_ctx_finish(&ctx);
+		ret = ret ? ret : rr;
 	}
+	if (!shared)
+		mmu_nested_range_zapped(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_ZAP_CALLS, 1);
+	return ret;
 }
 
 static int protect_root(struct pt_ctx *ctx, gfn_t start, gfn_t end)
 {
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
+	unsigned tries;
+	bool whole;
 	int ret = 0, r;
 
 	for_each_pte(&it, f, ctx->root->table, start, end, 1)
 	{
+		tries = 0;
+		whole = false;
 	again:
 		if (it.done)
 			break;
@@ -91,18 +128,27 @@ static int protect_root(struct pt_ctx *ctx, gfn_t start, gfn_t end)
 		}
 		if (!pte_is_present_leaf(f, it.old, it.level) || !pte_is_writable(f, it.old))
 			continue;
-		if (it.level > 1 && !entry_inside(&it, start, end)) {
+		if (it.level > 1 && !entry_inside(&it, start, end) && !whole) {
 			/* Protect only the part in range: split, then walk the new table. */
 			r = pt_split_leaf(ctx, &it);
-			if (r == HV_EAGAIN)
-				goto again;
 			if (!r)
 				continue;
-			/* No memory: the whole leaf loses write instead (more, never less). */
-			vm_stat_add(ctx->vm, MMU_STAT_SPLIT_NOMEM, 1);
-			ret = HV_ENOMEM;
+			if (r == HV_EAGAIN || (r == HV_EBUSY && ++tries < MMU_MIRROR_TRIES))
+				goto again;
+			/*
+			 * No memory (or the external table would not split): the
+			 * whole leaf loses write instead (more, never less).
+			 */
+			if (r == HV_ENOMEM)
+				vm_stat_add(ctx->vm, MMU_STAT_SPLIT_NOMEM, 1);
+			if (r != HV_EBUSY && !ret)
+				ret = r;
+			whole = true;
+			tries = 0;
+			goto again;
 		}
-		if (pt_set(ctx, &it, it.old & ~f->write_mask))
+		r = pt_set(ctx, &it, it.old & ~f->write_mask);
+		if (r && change_retry(ctx, r, &tries, &ret))
 			goto again;
 	}
 	return ret;
@@ -128,6 +174,8 @@ int mmu_protect_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flag
 		pt_ctx_finish(&ctx);
 		ret = ret ? ret : rr;
 	}
+	if (!shared)
+		mmu_nested_range_protected(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_WRPROT_CALLS, 1);
 	return ret;
 }
@@ -136,10 +184,12 @@ static int split_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, int level)
 {
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
-	int r;
+	unsigned tries;
+	int ret = 0, r;
 
 	for_each_pte(&it, f, ctx->root->table, start, end, level + 1)
 	{
+		tries = 0;
 	again:
 		if (it.done)
 			break;
@@ -150,20 +200,31 @@ static int split_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, int level)
 		if (it.level <= level || !pte_is_present_leaf(f, it.old, it.level))
 			continue;
 		r = pt_split_leaf(ctx, &it);
-		if (r == HV_EAGAIN)
-			goto again;
-		if (r) {
+		if (!r)
+			continue;
+		if (r == HV_ENOMEM) {
 			vm_stat_add(ctx->vm, MMU_STAT_SPLIT_NOMEM, 1);
 			return r;
 		}
+		if (change_retry(ctx, r, &tries, &ret))
+			goto again;
 	}
-	return 0;
+	return ret;
 }
 
 /* [start, start + count) as [start, end), saturating instead of wrapping. */
 static gfn_t range_end(gfn_t start, u64 count)
 {
 	return start + count < start ? ~0ull : start + count;
+}
+
+/*
+ * Shared range operations cannot reach the nested shadow MMU, which runs
+ * under the write lock only: a VM that has one takes them exclusive.
+ */
+static u32 op_flags(struct mmu_vm *vm, u32 flags)
+{
+	return READ_ONCE(vm->shadow) ? flags & ~MMU_OP_SHARED : flags;
 }
 
 static void op_lock(struct mmu_vm *vm, u32 flags)
@@ -184,16 +245,20 @@ static void op_unlock(struct mmu_vm *vm, u32 flags)
 
 int mmu_zap_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags)
 {
+	int r;
+
+	flags = op_flags(vm, flags);
 	op_lock(vm, flags);
-	mmu_zap_range_locked(vm, start, range_end(start, count), flags);
+	r = mmu_zap_range_locked(vm, start, range_end(start, count), flags);
 	op_unlock(vm, flags);
-	return 0;
+	return r;
 }
 
 int mmu_protect_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags)
 {
 	int r;
 
+	flags = op_flags(vm, flags);
 	op_lock(vm, flags);
 	r = mmu_protect_range_locked(vm, start, range_end(start, count), flags);
 	op_unlock(vm, flags);

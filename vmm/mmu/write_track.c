@@ -111,6 +111,7 @@ static void track_install(struct mmu_slot *s, u16 *track, u32 *regions[PT_MAX_LE
 int mmu_track_add_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn)
 {
 	u64 i = gfn - s->base_gfn;
+	int r;
 
 	write_assert_held(&vm->mmu_lock);
 	CHECK(i < s->npages && !(s->flags & MMU_SLOT_MMIO));
@@ -132,7 +133,22 @@ int mmu_track_add_locked(struct mmu_vm *vm, struct mmu_slot *s, gfn_t gfn)
 	for (int level = 2; level <= PT_MAX_LEVELS; level++)
 		s->huge_track[level][region_index(s->base_gfn, gfn, level)]++;
 	/* Existing mappings lose write; a huge leaf over gfn is split around it. */
-	mmu_protect_range_locked(vm, gfn, gfn + 1, 0);
+	r = mmu_protect_range_locked(vm, gfn, gfn + 1, 0);
+	if (r && r != HV_ENOMEM) {
+		/*
+		 * A mirror root's hook kept a writable mapping of gfn (HV_ENOMEM
+		 * only means a whole huge leaf lost write instead of a split):
+		 * the gfn cannot be tracked. Leaves protected so far stay so.
+		 */
+		log_err("mmu: %s: track gfn %#llx: a mirror mapping could not be write-protected "
+			"(%s)",
+			vm->name, (unsigned long long)gfn, err_name(r));
+		s->track[i] = 0;
+		s->tracked_gfns--;
+		for (int level = 2; level <= PT_MAX_LEVELS; level++)
+			s->huge_track[level][region_index(s->base_gfn, gfn, level)]--;
+		return r;
+	}
 	return 0;
 }
 

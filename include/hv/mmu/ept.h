@@ -52,4 +52,49 @@ _Static_assert((EPT_ADDR_MASK & (EPT_SW_FROZEN | EPT_SUPPRESS_VE | GENMASK(11, 0
 	       "EPT address field overlaps flag bits");
 _Static_assert((EPT_SW_FROZEN & EPT_RWX) == 0, "the frozen marker must be non-present");
 
+/*
+ * Checking an L1 hypervisor's EPT (the nested MMU's guest walker): SDM Vol.
+ * 3C, 29.3.2 (entry formats: reserved bits), 29.3.3.1 "EPT Misconfigurations",
+ * 29.3.3.2 "EPT Violations", 28.2.1 Table 28-7 "Exit Qualification for EPT
+ * Violations", 25.6.11 "Extended-Page-Table Pointer (EPTP)".
+ *
+ * Reserved (must be 0) in a present entry, besides bits 51:MAXPHYADDR: 7:3
+ * in a PML5E/PML4E and in a PDPTE/PDE that references a table (bit 7 is 0
+ * there by definition); 29:12 in a PDPTE mapping 1 GiB; 20:12 in a PDE
+ * mapping 2 MiB. A leaf with memory type 2, 3 or 7 is a misconfiguration,
+ * as is write without read and, unless supported, execute-only.
+ */
+#define EPT_RSVD_TABLE  GENMASK(7, 3)
+#define EPT_RSVD_1G     GENMASK(29, 12)
+#define EPT_RSVD_2M     GENMASK(20, 12)
+#define EPT_HIGH_BITS   GENMASK(51, 12)            /* minus the MAXPHYADDR-wide address */
+#define EPT_MT_BAD_MASK (BIT(2) | BIT(3) | BIT(7)) /* BIT(memtype) for the reserved types */
+
+/* EPTP fields. */
+#define EPTP_MT_MASK    GENMASK(2, 0)
+#define EPTP_WALK_SHIFT 3 /* bits 5:3: walk length - 1 */
+#define EPTP_WALK_MASK  GENMASK(5, 3)
+#define EPTP_AD         BIT(6)
+#define EPTP_RSVD_LOW   GENMASK(11, 7) /* bit 7 (supervisor shadow stack) not offered */
+#define EPTP_ADDR_MASK  GENMASK(51, 12)
+
+/* Exit qualification of an EPT violation. */
+#define EPT_QUAL_READ      BIT(0)
+#define EPT_QUAL_WRITE     BIT(1)
+#define EPT_QUAL_FETCH     BIT(2)
+#define EPT_QUAL_READABLE  BIT(3) /* AND of bit 0 of the entries used */
+#define EPT_QUAL_WRITABLE  BIT(4)
+#define EPT_QUAL_EXEC      BIT(5)
+#define EPT_QUAL_GLA_VALID BIT(7)
+#define EPT_QUAL_GLA_FINAL                                                                         \
+	BIT(8) /* with bit 7: the final translation, not a paging-structure access */
+#define EPT_QUAL_PERM_SHIFT 3
+
+_Static_assert(EPT_QUAL_READABLE == (u64)EPT_READ << EPT_QUAL_PERM_SHIFT &&
+		   EPT_QUAL_WRITABLE == (u64)EPT_WRITE << EPT_QUAL_PERM_SHIFT &&
+		   EPT_QUAL_EXEC == (u64)EPT_EXEC << EPT_QUAL_PERM_SHIFT,
+	       "qualification bits 5:3 are the entries' bits 2:0");
+_Static_assert((EPT_RSVD_TABLE & EPT_RWX) == 0 && (EPT_RSVD_TABLE & EPT_LEAF),
+	       "a table entry's reserved bits include the page-size bit, not R/W/X");
+
 #endif /* HV_MMU_EPT_H */

@@ -45,4 +45,20 @@ _Static_assert((FAKE_PT_PFN_MASK & (FAKE_PT_FROZEN | FAKE_PT_NX | GENMASK(19, 0)
 _Static_assert((FAKE_PT_FROZEN & FAKE_PT_PRESENT) == 0, "the frozen marker must be non-present");
 _Static_assert((FAKE_PT_MT_MASK >> FAKE_PT_MT_SHIFT) == 7, "fake memory type is 3 bits");
 
+/*
+ * The fake format as an L1 hypervisor's table (nested MMU tests): bit 62 is
+ * reserved, a huge marker at a level without leaves is reserved too, and a
+ * fault to reflect is reported as FAKE_PT_FAULT_* << 8 | level << 4 | access.
+ */
+#define FAKE_PT_GUEST_RSVD        BIT(62)
+#define FAKE_PT_FAULT_NOT_PRESENT 1u
+#define FAKE_PT_FAULT_RSVD        2u
+#define FAKE_PT_FAULT_PERM        3u
+#define FAKE_PT_FAULT_UNREADABLE  4u
+#define FAKE_PT_FAULT_SHIFT       8
+#define FAKE_PT_FAULT_LEVEL_SHIFT 4
+
+_Static_assert((FAKE_PT_GUEST_RSVD & (FAKE_PT_PFN_MASK | FAKE_PT_FROZEN | FAKE_PT_NX)) == 0,
+	       "the guest-reserved bit is free");
+
 #endif /* HV_MMU_FAKE_PT_H */

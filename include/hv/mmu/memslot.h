@@ -22,6 +22,10 @@
  *   HV_EEXIST    the id is in use
  *   HV_ENOENT    (delete, move) no slot has this id
  *   HV_ENOMEM    bookkeeping could not be allocated
+ *   HV_EBUSY     (delete, move; only with a mirror root) the mirror hook kept
+ *                an entry of the range after its retries, or failed with
+ *                another error, which is returned instead: the slot is
+ *                unchanged (some of its range may have been unmapped)
  */
 #ifndef HV_MMU_MEMSLOT_H
 #define HV_MMU_MEMSLOT_H
@@ -78,7 +82,9 @@ u32 mmu_slot_count(struct mmu_vm *vm);
  * (splitting a huge leaf that covers it; if the split cannot get memory the
  * whole huge leaf loses write instead). The first add in a slot allocates the
  * slot's counters (HV_ENOMEM: nothing changed). HV_ENOENT: no backed slot
- * covers gfn. HV_ERANGE: a counter would overflow. mmu_track_remove() of an
+ * covers gfn. HV_ERANGE: a counter would overflow. A mirror root's hook error
+ * (the gfn could not be write-protected there): the gfn is not tracked
+ * (mappings protected so far stay read-only). mmu_track_remove() of an
  * untracked gfn is HV_ENOENT. Both take slots_lock and mmu_lock for writing.
  * Code that already holds mmu_lock for writing (the nested MMU) uses
  * mmu_track_add_locked() / mmu_track_remove_locked() (vmm/mmu/mmu_internal.h).

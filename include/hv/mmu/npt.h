@@ -71,4 +71,35 @@ _Static_assert(((NPT_HOST_PAT >> (8 * NPT_PAT_IDX_WB)) & 0xff) == NPT_PAT_TYPE_W
 		   ((NPT_HOST_PAT >> (8 * NPT_PAT_IDX_WC)) & 0xff) == NPT_PAT_TYPE_WC,
 	       "PAT indexes agree with the host PAT value");
 
+/*
+ * Checking an L1 hypervisor's nested page tables (the nested MMU's guest
+ * walker): APM Vol. 2, 5.3.3 (entry formats), 5.3.1 reserved bits, 8.4.2
+ * "#PF error code", 15.25.6 "Nested versus Guest Page Faults, Fault
+ * Ordering" (EXITINFO1/2 of #VMEXIT(NPF)).
+ *
+ * Reserved (must be 0) in a present entry, besides bits 51:MAXPHYADDR and
+ * bit 63 without EFER.NXE: 8:7 in a PML5E/PML4E (no leaf up there); 29:13 in
+ * a 1 GiB PDPE; 20:13 in a 2 MiB PDE. The nested walk is a user access, so
+ * U/S clear at any level is a protection fault.
+ */
+#define NPT_RSVD_UPPER GENMASK(8, 7)
+#define NPT_RSVD_1G    GENMASK(29, 13)
+#define NPT_RSVD_2M    GENMASK(20, 13)
+#define NPT_HIGH_BITS  GENMASK(51, 12) /* minus the MAXPHYADDR-wide address */
+
+/* #NPF error code (EXITINFO1). */
+#define NPF_P           BIT(0) /* 1: protection violation; 0: not present */
+#define NPF_RW          BIT(1)
+#define NPF_US          BIT(2)
+#define NPF_RSV         BIT(3)
+#define NPF_ID          BIT(4)
+#define NPF_GUEST_FINAL BIT(32) /* during the final guest-physical translation */
+#define NPF_GUEST_PAGE  BIT(33) /* during the guest's page-table walk */
+
+/* nCR3 holds the root's address in bits 51:12 (PWT/PCD ignored for the walk). */
+#define NPT_NCR3_ADDR_MASK GENMASK(51, 12)
+
+_Static_assert((NPT_RSVD_UPPER & NPT_PS) && !(NPT_RSVD_1G & NPT_PAT_HUGE),
+	       "PS is reserved up top; the huge PAT bit is not reserved");
+
 #endif /* HV_MMU_NPT_H */

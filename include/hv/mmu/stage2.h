@@ -57,4 +57,27 @@ _Static_assert((S2_SW_FROZEN & S2_VALID) == 0, "the frozen marker must be invali
 _Static_assert(12 + 9 * 2 + 9 + 1 == S2_IPA_BITS_40 && S2_ROOT_PAGES_40 == 2,
 	       "40-bit IPA: three levels from Arm level 1, root of two 512-entry tables");
 
+/*
+ * Checking an L1 hypervisor's stage-2 tables (the nested MMU's guest
+ * walker): Arm ARM D8 (descriptor encodings; 0b01 at the last level is
+ * reserved and treated as invalid), D8.15 fault detection order, and ESR_ELx
+ * ISS for Data/Instruction Aborts (DFSC/IFSC, WnR bit 6, S1PTW bit 7).
+ *
+ * A fault status code is the type in bits 5:2 and the Arm lookup level in
+ * bits 1:0; Arm level = 4 - engine level for the 4 KiB granule.
+ */
+#define S2_FSC_ADDR_SIZE    0x00u /* output or table address beyond VTCR_EL2.PS */
+#define S2_FSC_TRANSLATION  0x04u
+#define S2_FSC_ACCESS_FLAG  0x08u
+#define S2_FSC_PERMISSION   0x0cu
+#define S2_FSC_SEA_TTW      0x14u /* synchronous external abort on a table walk */
+#define S2_FSC_LEVEL_MASK   0x03u
+#define S2_ISS_WNR          BIT(6)
+#define S2_ISS_S1PTW        BIT(7)
+#define S2_VTTBR_BADDR_MASK GENMASK(47, 1)
+#define S2_VTTBR_CNP        BIT(0)
+
+_Static_assert(S2_FSC_LEVEL_MASK == 3 && (S2_FSC_SEA_TTW & S2_FSC_LEVEL_MASK) == 0,
+	       "fault status codes leave bits 1:0 for the level");
+
 #endif /* HV_MMU_STAGE2_H */

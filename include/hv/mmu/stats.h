@@ -22,6 +22,7 @@ struct mmu_vm;
 	X(FAULT_READONLY, "write faults on read-only slots")                                       \
 	X(FAULT_EMULATE, "write faults on write-tracked gfns")                                     \
 	X(FAULT_NOMEM, "faults that could not allocate a table")                                   \
+	X(FAULT_EXTERNAL, "faults whose change the external table refused (mirror root)")          \
 	X(CAS_FAIL, "compare-exchange failures on entries (re-read and retried)")                  \
 	X(LEAF_MAPPED, "leaves installed (any size)")                                              \
 	X(LEAF_ZAPPED, "present leaves removed")                                                   \
@@ -48,7 +49,18 @@ struct mmu_vm;
 	X(ROOT_EVICT, "roots dropped from a vCPU's previous-root cache")                           \
 	X(TRACK_ADD, "write-tracking adds")                                                        \
 	X(TRACK_REMOVE, "write-tracking removes")                                                  \
-	X(SLOT_CHANGE, "memslot adds, deletes and moves")
+	X(SLOT_CHANGE, "memslot adds, deletes and moves")                                          \
+	X(MIRROR_MAP_LEAF, "mirror hook calls: map a leaf")                                        \
+	X(MIRROR_LINK_TABLE, "mirror hook calls: link a new child table")                          \
+	X(MIRROR_SPLIT, "mirror hook calls: split a huge leaf into a table")                       \
+	X(MIRROR_CHANGE_LEAF, "mirror hook calls: change a leaf's permissions")                    \
+	X(MIRROR_REMOVE_LEAF, "mirror hook calls: remove a leaf")                                  \
+	X(MIRROR_REMOVE_TABLE, "mirror hook calls: remove (reclaim) an emptied child table")       \
+	X(MIRROR_HOOK_FAIL, "mirror hook calls that failed (the entry kept its old value)")        \
+	X(MIRROR_ROLLBACK, "frozen mirror entries written back to their old value")                \
+	X(MIRROR_MERGE_REFUSED, "table -> leaf changes refused on a mirror root")                  \
+	X(MIRROR_GAVE_UP, "mirror entries an operation left unchanged after its retries")          \
+	X(MIRROR_TEARDOWN_FORCED, "removals the hook refused while a mirror root died")
 
 enum mmu_stat {
 #define MMU_STAT_ENUM(name, text) MMU_STAT_##name,

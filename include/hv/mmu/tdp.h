@@ -17,6 +17,12 @@
  * mmu_vcpu_unload_all(): the same roots come back on the next load, with their
  * mappings (seed 002).
  *
+ * A protected VM also has one mirror root (role MMU_ROLE_MIRROR | levels, no
+ * other flag; docs/mirror.md). It is handled like any root here, but every
+ * change of its entries goes through the VM's set_external hook, so the
+ * operations below may also fail with the hook's error; and the hardware
+ * walks the external module's table, not mmu_root_hpa() of the mirror.
+ *
  * Locks (docs/mmu.md, "Lock order"): slots_lock -> mmu_lock (rwlock) ->
  * roots_lock -> the frame allocator. Faults and bulk mapping run under
  * mmu_lock for reading and change entries by compare-exchange; memslot
@@ -28,6 +34,7 @@
 #define HV_MMU_TDP_H
 
 #include <hv/mmu/format.h>
+#include <hv/mmu/mirror.h>
 #include <hv/mmu/role.h>
 #include <hv/types.h>
 
@@ -53,6 +60,14 @@ struct mmu_vm_config {
 	bool no_root_preserve; /* benchmark knob: roots die with their last vCPU user */
 	mmu_tlb_flush_fn *tlb_flush;
 	void *tlb_arg;
+	/*
+	 * The mirror role (hv/mmu/mirror.h, docs/mirror.md): the one hook that
+	 * propagates every change of a mirror root's entries to the externally
+	 * owned table, and its argument (mmu_vm_external()). NULL: the VM has
+	 * no mirror root (loading a mirror role fails with HV_EINVAL).
+	 */
+	mmu_set_external_fn *set_external;
+	void *external_arg;
 };
 
 /* NULL with *err = HV_EINVAL (bad config, logged) or HV_ENOMEM. */
@@ -71,7 +86,11 @@ void mmu_vcpu_destroy(struct mmu_vcpu *vc);
  * root with that role (preserved roots are found here), else a new one. The
  * displaced current root becomes the most recent previous root; the least
  * recent previous root is dropped. Invalid roots in the cache are dropped.
- * Returns 0, HV_EINVAL (no format for the role's levels) or HV_ENOMEM.
+ * Returns 0, HV_EINVAL (no format for the role's levels; or a mirror role on
+ * a VM without a set_external hook, combined with another flag, or with
+ * other levels than the VM's existing mirror root) or HV_ENOMEM. A mirror
+ * root always keeps the MMU's own reference (whatever no_root_preserve
+ * says): it lives until the VM is destroyed.
  */
 int mmu_vcpu_load_root(struct mmu_vcpu *vc, mmu_role_t role);
 /* Drop the current and previous roots (their tables stay if preserved). */
@@ -92,6 +111,12 @@ bool mmu_root_is_valid(const struct mmu_root *root);
  * Fast zap-all: mark every root invalid and drop the MMU's own reference to
  * it. Roots no vCPU holds are freed now; the others when their last user
  * lets go. New loads build new roots. Takes mmu_lock for writing.
+ *
+ * The mirror root is left alone: its tree cannot be dropped and rebuilt
+ * like a cache, because every removal has to be told to the external
+ * table (which holds the protected guest's memory). It is torn down, entry
+ * by entry through the hook, only when the VM is destroyed; ranges of it
+ * are removed with mmu_zap_range().
  */
 void mmu_invalidate_all_roots(struct mmu_vm *vm);
 
@@ -105,6 +130,8 @@ enum mmu_fault_result {
 	MMU_FAULT_READONLY, /* write to a read-only slot: emulate or report */
 	MMU_FAULT_EMULATE,  /* write to a write-tracked gfn: emulate the write */
 	MMU_FAULT_NOMEM,    /* no memory for a table: the VM cannot go on for now */
+	MMU_FAULT_EXTERNAL, /* mirror root: the external table refused the change (not
+			       busy, an inconsistency): stop the VM */
 	MMU_FAULT_RESULT_COUNT,
 };
 
@@ -117,6 +144,9 @@ const char *mmu_fault_result_name(enum mmu_fault_result r);
  * the level allowed by the format and the VM/slot limits, no write-tracked
  * gfn inside a huge leaf). Takes mmu_lock for reading; never waits on another
  * fault; returns MMU_FAULT_RETRY rather than spinning on a contended entry.
+ * On a mirror root a busy hook counts as a lost race (bounded the same way,
+ * then MMU_FAULT_RETRY), HV_ENOMEM from it is MMU_FAULT_NOMEM, and any other
+ * hook error is MMU_FAULT_EXTERNAL.
  */
 enum mmu_fault_result mmu_fault(struct mmu_vcpu *vc, gpa_t gpa, u8 access);
 
@@ -129,7 +159,10 @@ enum mmu_fault_result mmu_fault(struct mmu_vcpu *vc, gpa_t gpa, u8 access);
  * Remove every mapping of gfns [start, start + count) from every root. A huge
  * leaf that the range only partly covers goes entirely. Tables wholly inside
  * the range are unlinked and freed (after the TLB flush, docs/mmu.md) unless
- * MMU_ZAP_LEAVES_ONLY. Returns 0 (cannot fail).
+ * MMU_ZAP_LEAVES_ONLY. Returns 0; only a mirror root can make it fail: an
+ * entry whose hook still failed after MMU_MIRROR_TRIES attempts (busy) or at
+ * once (any other error) stays mapped in both tables, the walk goes on with
+ * the rest, and the first such error is returned.
  */
 int mmu_zap_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags);
 
@@ -137,7 +170,9 @@ int mmu_zap_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags);
  * Remove write permission from every mapping of [start, start + count) in
  * every root, splitting huge leaves the range only partly covers (if a split
  * has no memory, the whole huge leaf loses write: never less protection).
- * Returns 0, or HV_ENOMEM if some split fell back that way.
+ * Returns 0, or HV_ENOMEM if some split fell back that way, or (mirror root)
+ * the first hook error after the retries of mmu_zap_range(): that leaf may
+ * still be writable.
  */
 int mmu_protect_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags);
 
@@ -145,7 +180,8 @@ int mmu_protect_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags);
  * Split every huge leaf intersecting [start, start + count) in every root
  * until the parts inside the range are at most `level` (eager split; the
  * translation does not change). Returns 0 or HV_ENOMEM (the tables stay
- * consistent; some leaves are left unsplit).
+ * consistent; some leaves are left unsplit), or (mirror root) a hook error
+ * after the retries of mmu_zap_range().
  */
 int mmu_split_range(struct mmu_vm *vm, gfn_t start, u64 count, int level, u32 flags);
 
@@ -155,7 +191,9 @@ int mmu_split_range(struct mmu_vm *vm, gfn_t start, u64 count, int level, u32 fl
  * leaves allowed. Unbacked gfns are skipped. MMU_OP_SHARED runs concurrently
  * with faults; without it mmu_lock is taken for writing (faster: plain
  * stores). Returns 0, HV_EAGAIN (stale root: load again), HV_ENOMEM (mapped
- * a prefix). *mapped (if not NULL) gets the number of 4 KiB pages covered.
+ * a prefix), or (mirror root) a hook error after the retries of
+ * mmu_zap_range() (mapped a prefix). *mapped (if not NULL) gets the number of
+ * 4 KiB pages covered.
  */
 int mmu_map_range(struct mmu_vcpu *vc, gfn_t start, u64 count, u8 access, u32 flags, u64 *mapped);
 

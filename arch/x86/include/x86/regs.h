@@ -43,6 +43,7 @@
 #define CR4_SMEP       BIT(20)
 #define CR4_SMAP       BIT(21)
 #define CR4_PKE        BIT(22)
+#define CR4_CET        BIT(23)
 
 /* RFLAGS (SDM 1 3.4.3) */
 #define RFLAGS_CF  BIT(0)

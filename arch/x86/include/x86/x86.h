@@ -19,6 +19,18 @@ void x86_pic_disable(void);
 void x86_tsc_init(void);
 u64 x86_tsc_hz(void);
 u64 x86_tsc_to_ns(u64 cycles);
+/* The inverse: TSC cycles in ns nanoseconds (a TSC value is boot_tsc + this). */
+u64 x86_ns_to_tsc(u64 ns);
+
+/*
+ * host_irq.c: the hypervisor's timer tick (real 8254 channel 0, IRQ 0) and
+ * its interrupt handler. x86_host_wait() halts until the next interrupt.
+ */
+#define X86_HOST_HZ 1000
+void x86_host_timer_start(void);
+void x86_host_irq(u64 vector);
+void x86_host_wait(void);
+u64 x86_host_ticks(void);
 
 /* symbols.c: the code symbol containing addr, and addr's offset into it; NULL if none. */
 const char *x86_symbol_lookup(u64 addr, u64 *offset);
