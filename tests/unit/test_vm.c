@@ -418,6 +418,47 @@ static void ram_is_mapped_by_the_engine(void **state)
 	assert_int_equal(fake_vcpu_destroys, 1);
 }
 
+/*
+ * A device window (vm_map_device): mapped as Device memory without execute
+ * permission, invisible to guest-physical reads, never over the
+ * hypervisor's frames or the VM's RAM.
+ */
+static void device_windows(void **state)
+{
+	struct vm *vm = make_vm("vm0");
+	struct mmu_translation t;
+	struct vcpu *v;
+	hpa_t hv;
+	u8 b;
+	int err;
+
+	(void)state;
+	assert_int_equal(vm_ram_alloc(vm, gpa(0), 4 * MIB), 0);
+	/* The reserved hole stands in for device registers: not RAM, not the hypervisor's. */
+	assert_int_equal(vm_map_device(vm, gpa(0x8010000), hpa(A + HOLE), 2 * PAGE_SIZE), 0);
+	assert_int_equal(vm_read(vm, gpa(0x8010000), &b, 1), HV_EFAULT);
+	assert_int_equal(vm_ram_size(vm), 4 * MIB);
+	v = vcpu_create(vm, &err);
+	assert_non_null(v);
+	assert_int_equal(mmu_vcpu_load_root(v->mmu, mmu_role_make(pt_format_fake.levels, 0)), 0);
+	assert_int_equal(mmu_fault(v->mmu, gpa(0x8011000), PT_X), MMU_FAULT_MMIO);
+	assert_int_equal(mmu_fault(v->mmu, gpa(0x8011000), PT_R | PT_W), MMU_FAULT_MAPPED);
+	assert_true(mmu_translate(vm->mmu, mmu_vcpu_root(v->mmu), 0x8011, &t));
+	assert_int_equal(t.pfn, hpa_to_pfn(hpa(A + HOLE)) + 1);
+	assert_int_equal(t.attr.memtype, PT_MT_DEVICE);
+	assert_false(t.attr.perm & PT_X);
+
+	assert_int_equal(vm_map_device(vm, gpa(0x8020000), hpa(A + HOLE + 8), PAGE_SIZE),
+			 HV_EALIGN);
+	assert_int_equal(vm_map_device(vm, gpa(0x8011000), hpa(A + HOLE), PAGE_SIZE), HV_EOVERLAP);
+	assert_int_equal(vm_map_device(vm, gpa(0x100000), hpa(A + HOLE), PAGE_SIZE), HV_EOVERLAP);
+	assert_int_equal(frames_alloc(2, PAGE_SIZE, FRAME_OWNER_HV, &hv), 0);
+	assert_int_equal(vm_map_device(vm, gpa(0x9000000), hv, 2 * PAGE_SIZE), HV_EPERM);
+	assert_int_equal(vm_map_device(vm, gpa(0x9000000), hpa(A), PAGE_SIZE), HV_EPERM);
+	frames_free(hv, 2, FRAME_OWNER_HV);
+	vm_destroy(vm);
+}
+
 static enum vm_stop_status run_script(struct vm **out)
 {
 	struct vm *vm = make_vm("vm0");
@@ -563,6 +604,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(ram_claim_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(ram_is_mapped_by_the_engine, setup, teardown),
+		cmocka_unit_test_setup_teardown(device_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_until_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_guest_error_and_user_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_input_and_escape_commands, setup, teardown),
