@@ -57,7 +57,9 @@ all: $(BUILD)/hv.bin
 # PSCI SYSTEM_OFF ends a successful run with status 0; semihosting carries
 # failure statuses out (arch_shutdown in arch/arm64/cpu.c).
 # The guest bundle (tests/guests/arm64/guests.mk) is the initrd: Debian's Linux
-# and the test guests; CMDLINE="guest=<name>" picks one, Linux by default.
+# and the test guests. GUEST picks one (make ARCH=arm64 run GUEST=psci): linux
+# (the default), a test guest's name, or none (bring-up only).
+GUEST ?= linux
 QEMU_MEM ?= 512M
 ARM64_BUNDLE ?= $(ARM64_GUEST_DIR)/linux.cpio
 # pauth-impdef=on: QEMU's stand-in for pointer authentication instead of the
@@ -66,7 +68,7 @@ QEMU_ARM64_CPU ?= max,pauth-impdef=on
 QEMU_ARM64 := qemu-system-aarch64 -M virt,virtualization=on -cpu $(QEMU_ARM64_CPU) -m $(QEMU_MEM) -nographic \
 	-no-reboot -semihosting-config enable=on,target=native
 QEMU_ARM64_ARGS = -kernel $(BUILD)/hv.bin -initrd $(ARM64_BUNDLE) \
-	$(if $(CMDLINE),-append "$(CMDLINE)") $(QEMU_EXTRA)
+	-append "guest=$(GUEST) $(CMDLINE)" $(QEMU_EXTRA)
 # Where QEMU virt loads an Image (RAM base + 2 MiB): gdb needs it for the PIE's symbols.
 ARM64_QEMU_LOAD := 0x40200000
 

@@ -1,8 +1,9 @@
 /*
  * The ID register values a guest reads (vmm/arm64/idregs.c): with every
  * hardware bit set, exactly the allowed fields come through; hardware-shaped
- * values come out as worked out by hand here; the GIC field, EL1's AArch32 support and PARange are
- * set by the policy; unknown and reserved ID encodings read as zero.
+ * values come out as worked out by hand here; the GIC field, EL1's AArch32
+ * support and PARange are set by the policy; unknown and reserved ID
+ * encodings read as zero.
  */
 #include <setjmp.h>
 #include <stdarg.h>
