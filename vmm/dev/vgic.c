@@ -262,7 +262,7 @@ static u32 bitmap_read(struct vgic *g, u32 vcpu, u32 first, enum bit_reg r)
 	return v;
 }
 
-/* kind > 0: an ISxxx register (1 sets); < 0: ICxxx (1 clears); 0: IGROUPR (the value is the bit). */
+/* kind > 0: ISxxx (1 sets); < 0: ICxxx (1 clears); 0: IGROUPR (the value is the bit). */
 static void bitmap_write(struct vgic *g, u32 vcpu, u32 first, enum bit_reg r, u32 v, int kind)
 {
 	for (u32 n = 0; n < IRQS_PER_WORD; n++) {

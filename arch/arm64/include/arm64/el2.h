@@ -130,7 +130,7 @@ _Static_assert(HCR_EL2_TGE_BIT == HCR_EL2_TGE && HCR_EL2_RW_BIT == HCR_EL2_RW,
 #define MPIDR_RES1      BIT64(31)
 #define MPIDR_AFF0_MASK U64_C(0xff)
 
-/* Offsets from VBAR_EL1 of the vector a synchronous exception to EL1 takes (D1 "Exception vectors"). */
+/* Offsets from VBAR_EL1 of the synchronous vector for each origin (D1 "Exception vectors"). */
 #define VBAR_CUR_SP0   U64_C(0x000)
 #define VBAR_CUR_SPX   U64_C(0x200)
 #define VBAR_LOWER_A64 U64_C(0x400)
