@@ -302,6 +302,20 @@ u32 gic_hw_ack(void)
 	return rd(gic.gicc, GICC_IAR) & GIC_INTID_MASK;
 }
 
+u32 gic_hw_ack_group0(void)
+{
+	/* v2 without security acknowledges both groups through GICC_IAR. */
+	if (gic.version != VGIC_V3)
+		return GIC_INTID_SPURIOUS;
+	return (u32)read_sysreg(s3_0_c12_c8_0) & ICC_IAR_INTID_MASK; /* ICC_IAR0_EL1 */
+}
+
+void gic_hw_eoi_group0(u32 intid)
+{
+	write_sysreg(s3_0_c12_c8_1, intid); /* ICC_EOIR0_EL1 */
+	isb();
+}
+
 void gic_hw_eoi(u32 intid)
 {
 	if (gic.version == VGIC_V3) {

@@ -174,6 +174,17 @@ void el2_irq(struct el2_vcpu *ev)
 		}
 		gic_hw_deactivate(intid);
 	}
+	/*
+	 * hv enables only Group 1 interrupts; a Group 0 one (a v3 FIQ) was
+	 * enabled by someone else. Switch it off rather than take it forever.
+	 */
+	while ((intid = gic_hw_ack_group0()) < INTID_SPECIAL_FIRST) {
+		log_warn("%s: physical Group 0 interrupt %u is nobody's: disabled", evm->vm->name,
+			 intid);
+		gic_hw_eoi_group0(intid);
+		gic_hw_set_enabled(intid, false);
+		gic_hw_deactivate(intid);
+	}
 	/* Without a console interrupt, poll on every interrupt (the guest's timer ticks). */
 	if (!gic_hw_uart_irq()) {
 		console_poll_input();

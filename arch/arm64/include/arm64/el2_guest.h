@@ -171,7 +171,9 @@ void stage2_clean_guest_ram(struct vm *vm);
 int gic_hw_init(const struct boot_info *bi);
 enum vgic_version gic_hw_version(void);
 u32 gic_hw_lr_count(void);
-u32 gic_hw_ack(void);              /* IAR: the interrupt ID, or GIC_INTID_SPURIOUS */
+u32 gic_hw_ack(void);        /* IAR: the interrupt ID, or GIC_INTID_SPURIOUS */
+u32 gic_hw_ack_group0(void); /* v3 Group 0 (an FIQ); v2: always spurious */
+void gic_hw_eoi_group0(u32 intid);
 void gic_hw_eoi(u32 intid);        /* priority drop */
 void gic_hw_deactivate(u32 intid); /* DIR */
 void gic_hw_set_enabled(u32 intid, bool on);
