@@ -1,5 +1,6 @@
 /*
- * The guest's interrupt controller, the part hv emulates (vmm/dev/vgic.c):
+ * The guest's interrupt controller, the part hv emulates (vmm/dev/vgic.c
+ * for the interrupt state, vmm/dev/vgic_regs.c for the registers):
  * a GIC distributor (v2, or v3 with its redistributors) holding every
  * interrupt's configuration and state, and the bookkeeping that feeds the
  * hardware's list registers.
