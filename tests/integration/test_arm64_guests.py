@@ -83,6 +83,13 @@ def test_psci_reset(request):
     assert "HYPERVISOR FAULT" not in b.output
 
 
+def test_psci_cpu_off_of_the_last_vcpu(request):
+    b = boot(request, "psci_cpu_off")
+    assert b.status == EXIT_OK
+    assert "vm0: stopped (ok): every vCPU is off (PSCI CPU_OFF)" in b.output
+    assert "HYPERVISOR FAULT" not in b.output
+
+
 @pytest.mark.parametrize("gic", MACHINES)
 def test_mmio(request, gic):
     b = boot(request, "mmio", gic)
