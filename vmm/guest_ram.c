@@ -10,6 +10,7 @@
  * hypervisor's own memory (frames_range_is_hv_owned) before it becomes a
  * slot, so no mapping the engine builds can ever reach the hypervisor.
  */
+#include <arch/cpu.h>
 #include <hv/check.h>
 #include <hv/errno.h>
 #include <hv/frames.h>
@@ -102,7 +103,7 @@ static int add_chunk(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size)
 	err = mmu_slot_add(vm->mmu, &p);
 	if (err)
 		return err;
-	memset(phys_to_virt(hpa), 0, size);
+	arch_zero_pages(phys_to_virt(hpa), size);
 	vm->next_slot_id++;
 	while (at < vm->ram_count && gpa_val(vm->ram[at].gpa) < gpa_val(gpa))
 		at++;

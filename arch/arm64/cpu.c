@@ -11,16 +11,35 @@
 #include <arch/cpu.h>
 #include <hv/log.h>
 #include <hv/pl011_console.h>
+#include <hv/string.h>
 
 #include <arm64/boot.h>
 #include <arm64/cpu.h>
 #include <arm64/sysreg.h>
 
 #define NSEC_PER_SEC 1000000000ull
+/* DCZID_EL0 (D19 "DCZID_EL0"): block size as log2 of 4-byte words, and "prohibited". */
+#define DCZID_BS_MASK 0xfull
+#define DCZID_DZP     BIT(4)
 
 void arch_cpu_relax(void)
 {
 	__asm__ volatile("yield" : : : "memory");
+}
+
+void arch_zero_pages(void *p, size_t size)
+{
+	u64 dczid = read_sysreg(dczid_el0);
+	u64 block = 4ull << (dczid & DCZID_BS_MASK), a = (u64)(uptr)p, end = a + size;
+
+	/* DC ZVA writes zeros to a whole block at once; DZP says it is not allowed. */
+	if ((dczid & DCZID_DZP) || !IS_ALIGNED(a | size, block)) {
+		memset(p, 0, size);
+		return;
+	}
+	for (; a < end; a += block)
+		__asm__ volatile("dc zva, %0" : : "r"(a) : "memory");
+	dsb_ish();
 }
 
 u64 arch_ticks(void)

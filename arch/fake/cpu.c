@@ -8,11 +8,17 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arch/cpu.h>
 #include <hv/console.h>
+
+void arch_zero_pages(void *p, size_t size)
+{
+	memset(p, 0, size);
+}
 
 void arch_cpu_relax(void)
 {

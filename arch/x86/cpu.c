@@ -14,6 +14,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/io.h>
+#include <hv/string.h>
 #include <hv/uart16550_console.h>
 #include <x86/asm.h>
 #include <x86/cpuid.h>
@@ -25,6 +26,11 @@
 #define BOCHS_SHUTDOWN_PORT  0x8900
 
 _Static_assert(DEBUG_EXIT_BASE + HV_EXIT_MAX < 128, "QEMU's exit status is 8 bits");
+
+void arch_zero_pages(void *p, size_t size)
+{
+	memset(p, 0, size);
+}
 
 void arch_cpu_relax(void)
 {

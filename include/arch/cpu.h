@@ -17,6 +17,13 @@ u64 arch_time_ns(void);
 /* A raw cycle/tick counter for benchmarks (RDTSC / CNTVCT_EL0). */
 u64 arch_ticks(void);
 
+/*
+ * Zero size bytes of RAM at p (the hypervisor's mapping; p and size
+ * page-aligned): the fastest way the CPU has, for guest memory (arm64: DC
+ * ZVA, a cache line per instruction; elsewhere memset).
+ */
+void arch_zero_pages(void *p, size_t size);
+
 /* Print the caller's registers and a frame-pointer backtrace to the console. */
 void arch_dump_state(void);
 

@@ -9,9 +9,10 @@
                                     a tick is 16 instructions (deterministic)
   arm64.hvc_exit_insns              the same round trip in instructions (x16)
   boot.arm64_entry_to_guest_ticks   hv's first instruction to its first ERET
-                                    into Linux (192 MiB of guest RAM zeroed,
-                                    34 MB of Image and initrd copied, RAM
-                                    cleaned to the point of coherency), as hv
+                                    into Linux (192 MiB of guest RAM zeroed
+                                    with DC ZVA, 34 MB of Image and initrd
+                                    copied, RAM cleaned to the point of
+                                    coherency), as hv
                                     logs it, under -icount (counter ticks)
   linux.arm64_boot_to_shell_s       wall time from starting QEMU to the guest's
                                     busybox prompt, median of 3 (plain TCG with
