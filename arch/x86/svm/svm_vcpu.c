@@ -56,11 +56,13 @@ static void load_root(struct svm_vcpu *sv)
 			err_name(err));
 		return;
 	}
-	if (sv->vmcb->control.nested_cr3 != hpa_val(walk))
+	if (sv->vmcb->control.nested_cr3 != hpa_val(walk)) {
+		sv->vmcb->control.nested_cr3 = hpa_val(walk);
+		/* What the VMCB now holds, read back: the tests compare it with both roots. */
 		log_at(v->vm->tmod ? LOG_INFO : LOG_DEBUG, "%s: vcpu%u: nCR3 %#llx (%s)",
-		       v->vm->name, v->id, (unsigned long long)hpa_val(walk),
+		       v->vm->name, v->id, (unsigned long long)sv->vmcb->control.nested_cr3,
 		       v->vm->tmod ? "the table module's root" : "the engine's root");
-	sv->vmcb->control.nested_cr3 = hpa_val(walk);
+	}
 	sv->flush_pending = true;
 }
 
