@@ -114,12 +114,136 @@ static bool set_guest_mem(struct cmdline_opts *o, const char *value)
 	return true;
 }
 
+static bool set_guest_tdp(struct cmdline_opts *o, const char *value)
+{
+	if (strcmp(value, "normal") == 0) {
+		o->guest_tdp_protected = false;
+	} else if (strcmp(value, "protected") == 0) {
+		o->guest_tdp_protected = true;
+	} else {
+		log_warn("cmdline: guest_tdp=%s: not a second stage (normal or protected)", value);
+		return false;
+	}
+	return true;
+}
+
+/* Decimal digits up to the end of the field (',' or NUL), into *v without overflow. */
+static bool parse_count(const char **p, u64 *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (*v > (~0ull - (u64)(*s - '0')) / 10)
+			return false;
+		*v = *v * 10 + (u64)(*s - '0');
+	}
+	if (*s && *s != ',')
+		return false;
+	*p = s;
+	return true;
+}
+
+/* Does the field at *p start with name (then ':' for a value, or end there)? Advances past it. */
+static bool field_is(const char **p, const char *name, bool with_value)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(*p, name, n) != 0)
+		return false;
+	if (with_value ? (*p)[n] != ':' : ((*p)[n] && (*p)[n] != ','))
+		return false;
+	*p += n + (with_value ? 1 : 0);
+	return true;
+}
+
+#define COUNT_MAX_U32      ((u64)(u32)~0u)
+#define INJECT_PERCENT     100
+#define INJECT_PER_MILLION 1000000u
+#define INJECT_HELP        "off | every:N | random:PERCENT[,seed:S], then [,skip:K][,refuse]"
+
+/* One field of tmod_inject= at *p (advanced past it); false if it is not understood. */
+static bool inject_field(struct tmod_inject *inj, const char **p, bool *seeded)
+{
+	u64 n;
+
+	if (field_is(p, "every", true)) {
+		if (inj->mode != TMOD_INJECT_OFF || !parse_count(p, &n) || n < 1 ||
+		    n > COUNT_MAX_U32)
+			return false;
+		inj->mode = TMOD_INJECT_EVERY;
+		inj->every = (u32)n;
+	} else if (field_is(p, "random", true)) {
+		if (inj->mode != TMOD_INJECT_OFF || !parse_count(p, &n) || n < 1 ||
+		    n > INJECT_PERCENT)
+			return false;
+		inj->mode = TMOD_INJECT_RANDOM;
+		inj->per_million = (u32)n * (INJECT_PER_MILLION / INJECT_PERCENT);
+	} else if (field_is(p, "seed", true)) {
+		if (!parse_count(p, &n))
+			return false;
+		inj->seed = n;
+		*seeded = true;
+	} else if (field_is(p, "skip", true)) {
+		if (!parse_count(p, &n) || n > COUNT_MAX_U32)
+			return false;
+		inj->skip = (u32)n;
+	} else if (field_is(p, "refuse", false)) {
+		inj->err = HV_EPERM;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * tmod_inject=: failure injection into a protected guest's table module
+ * (docs/cmdline.md). Fields separated by commas: every:N or random:PCT
+ * (exactly one), seed:S (with random), skip:K, refuse (fail with EPERM, a
+ * refusal, instead of EBUSY); or off.
+ */
+static bool set_tmod_inject(struct cmdline_opts *o, const char *value)
+{
+	struct tmod_inject inj = { .mode = TMOD_INJECT_OFF };
+	const char *p = value;
+	bool seeded = false;
+
+	if (strcmp(value, "off") == 0) {
+		o->tmod_inject = inj;
+		return true;
+	}
+	while (*p) {
+		const char *field = p, *comma = strchr(p, ',');
+		int len = (int)(comma ? (size_t)(comma - p) : strlen(p));
+
+		if (!inject_field(&inj, &p, &seeded)) {
+			log_warn("cmdline: tmod_inject=%s: cannot use '%.*s' (" INJECT_HELP ")",
+				 value, len, field);
+			return false;
+		}
+		if (*p == ',')
+			p++;
+	}
+	if (inj.mode == TMOD_INJECT_OFF || (seeded && inj.mode != TMOD_INJECT_RANDOM)) {
+		log_warn("cmdline: tmod_inject=%s: needs every:N or random:PERCENT (seed only with "
+			 "random)",
+			 value);
+		return false;
+	}
+	o->tmod_inject = inj;
+	return true;
+}
+
 static const struct option options[] = {
 	{ "loglevel", set_loglevel, "err|warn|info|debug|trace|0-4" },
 	{ "console", set_console, "com1|com2|com3|com4|<port> (x86), pl011 (arm64), none" },
 	{ "selftest", set_selftest, "a deliberate failure (docs/cmdline.md)" },
 	{ "guest", set_guest, "linux|<module name>|none" },
 	{ "guest_mem", set_guest_mem, "<size>[K|M|G]" },
+	{ "guest_tdp", set_guest_tdp, "normal|protected" },
+	{ "tmod_inject", set_tmod_inject, INJECT_HELP },
 };
 
 static void handle_option(struct cmdline_opts *o, const char *name, const char *value,

@@ -2,7 +2,8 @@
  * VM objects (contract in hv/vm.h): creation and teardown, the run/stop
  * life cycle with its report, and the list of VMs the console's escape
  * commands act on. RAM lives in guest_ram.c, the hypercall and console glue
- * in vm_glue.c, exit accounting output in exit_stats.c.
+ * in vm_glue.c, exit accounting output in exit_stats.c, the protected
+ * second stage's module, figures and check in vm_protected.c.
  */
 #include <arch/cpu.h>
 #include <hv/check.h>
@@ -11,6 +12,8 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/string.h>
+#include <hv/tmod.h>
+#include <hv/tmod_hook.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -90,14 +93,19 @@ struct vm *vm_create(const struct vm_config *cfg, int *err)
 {
 	struct mmu_vm_config mc = { 0 };
 	size_t len = cfg->name ? strnlen(cfg->name, VM_NAME_MAX) : 0;
+	bool inject = cfg->tmod_inject && cfg->tmod_inject->mode != TMOD_INJECT_OFF;
 	struct vm *vm;
 	bool first;
 	int e;
 
-	if (!ops_complete(cfg->ops) || len == 0 || len >= VM_NAME_MAX) {
-		log_err("vm: create: bad configuration (name \"%s\", backend %s)",
+	if (!ops_complete(cfg->ops) || len == 0 || len >= VM_NAME_MAX ||
+	    (inject && !cfg->protected_tdp)) {
+		log_err("vm: create: bad configuration (name \"%s\", backend %s%s)",
 			cfg->name ? cfg->name : "(null)",
-			cfg->ops && cfg->ops->name ? cfg->ops->name : "(incomplete)");
+			cfg->ops && cfg->ops->name ? cfg->ops->name : "(incomplete)",
+			inject && !cfg->protected_tdp
+			    ? ", table module injection without a protected second stage"
+			    : "");
 		*err = HV_EINVAL;
 		return NULL;
 	}
@@ -119,6 +127,14 @@ struct vm *vm_create(const struct vm_config *cfg, int *err)
 	mc.max_level = cfg->max_leaf_level;
 	mc.tlb_flush = cfg->ops->tlb_flush;
 	mc.tlb_arg = vm;
+	if (cfg->protected_tdp) {
+		/* The module first: the mirror root's hook needs it from the first change on. */
+		e = vm_protected_create(vm, cfg);
+		if (e)
+			goto fail;
+		mc.set_external = tmod_hook_set_external;
+		mc.external_arg = vm->tmod;
+	}
 	vm->mmu = mmu_vm_create(&mc, &e);
 	if (!vm->mmu)
 		goto fail;
@@ -146,8 +162,8 @@ struct vm *vm_create(const struct vm_config *cfg, int *err)
 		console_set_stats_hook(stats_hook, NULL);
 		console_set_monitor_hook(monitor_hook, NULL);
 	}
-	log_debug("%s: created (backend %s, second stage %s)", vm->name, cfg->ops->name,
-		  cfg->ops->tdp_format->name);
+	log_debug("%s: created (backend %s, second stage %s%s)", vm->name, cfg->ops->name,
+		  cfg->ops->tdp_format->name, vm->tmod ? ", protected" : "");
 	return vm;
 
 fail:
@@ -155,6 +171,7 @@ fail:
 		console_guest_unregister(&vm->console);
 	if (vm->mmu)
 		mmu_vm_destroy(vm->mmu);
+	tmod_destroy(vm->tmod);
 	hv_free(vm);
 	*err = e;
 	return NULL;
@@ -179,8 +196,14 @@ void vm_destroy(struct vm *vm)
 	while (vm->vcpu_count)
 		vcpu_destroy(vm->vcpus[vm->vcpu_count - 1]);
 	vm->ops->vm_destroy(vm);
-	/* Tables and slots first: no mapping may outlive the frames it points to. */
+	/*
+	 * Tables and slots first: no mapping may outlive the frames it points
+	 * to. The mirror root's teardown empties the module's table through
+	 * the hook; the module then frees whatever it still holds.
+	 */
 	mmu_vm_destroy(vm->mmu);
+	if (vm->tmod)
+		vm_protected_destroy(vm);
 	vm_ram_release(vm);
 	if (vm->console_registered)
 		console_guest_unregister(&vm->console);
@@ -244,6 +267,7 @@ enum vm_stop_status vm_run(struct vm *vm)
 	CHECK(READ_ONCE(vm->state) == VM_STATE_STOPPED);
 
 	vm_print_stats(vm);
+	vm_check_protected(vm);
 	if (vm->tests_passed || vm->tests_failed || vm->tests_skipped)
 		log_info("%s: test results: %u passed, %u failed, %u skipped", vm->name,
 			 vm->tests_passed, vm->tests_failed, vm->tests_skipped);
@@ -256,4 +280,6 @@ void vm_print_stats(struct vm *vm)
 		vcpu_print_exit_stats(vm->vcpus[i]);
 	hv_printf("%s: second-stage MMU:\n", vm->name);
 	mmu_stats_print(vm->mmu);
+	if (vm->tmod)
+		vm_protected_print_stats(vm);
 }

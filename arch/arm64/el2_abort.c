@@ -124,13 +124,23 @@ static bool map_ram(struct el2_vcpu *ev, u64 ipa, u8 access, bool *mmio)
 	enum mmu_fault_result r = mmu_fault(ev->vcpu->mmu, gpa(ipa), access);
 
 	*mmio = false;
+	if (r == MMU_FAULT_RETRY) {
+		/* Endless retries mean something refuses the change (a protected VM's module). */
+		if (vcpu_fault_retry_exceeded(ev->vcpu, gpa(ipa)))
+			vm_stop(
+			    ev->vcpu->vm, VM_STOP_FAILED,
+			    "vcpu%u: the stage-2 fault at IPA %#llx (PC %#llx) keeps asking for a "
+			    "retry",
+			    ev->vcpu->id, (unsigned long long)ipa, (unsigned long long)ev->regs.pc);
+		return true;
+	}
+	vcpu_fault_progress(ev->vcpu);
 	switch (r) {
 	case MMU_FAULT_MAPPED:
 		/* The new entry must be visible to the table walker before the guest retries. */
 		__asm__ volatile("dsb ishst" : : : "memory");
 		return true;
 	case MMU_FAULT_SPURIOUS:
-	case MMU_FAULT_RETRY:
 		return true;
 	case MMU_FAULT_NOMEM:
 		vm_stop(ev->vcpu->vm, VM_STOP_FAILED,

@@ -307,13 +307,15 @@ static void el2_vcpu_destroy(struct vcpu *v)
 
 /* --- running ------------------------------------------------------------------------------- */
 
+/* The table the hardware walks: the engine's root, or a protected VM's table module's. */
 static int load_root(struct el2_vcpu *ev)
 {
-	int err = mmu_vcpu_load_root(ev->vcpu->mmu, mmu_role_make(pt_format_s2_40.levels, 0));
+	hpa_t walk;
+	int err = vcpu_load_tdp_root(ev->vcpu, &walk);
 
 	if (err)
 		return err;
-	ev->vttbr = stage2_vttbr(ev->evm->vmid, mmu_root_hpa(mmu_vcpu_root(ev->vcpu->mmu)));
+	ev->vttbr = stage2_vttbr(ev->evm->vmid, walk);
 	return 0;
 }
 

@@ -161,7 +161,7 @@ static void report(struct vm *vm)
 /* Build the VM, load the guest, run it; the hypervisor's exit status. */
 static int run_guest(const char *name, const struct guest_files *g)
 {
-	const struct vm_config cfg = { .name = "vm0", .ops = &el2_backend_ops };
+	struct vm_config cfg = { .name = "vm0", .ops = &el2_backend_ops };
 	struct arm64_guest_config acfg;
 	struct arm64_boot_state st;
 	struct arm64_guest_info info;
@@ -170,6 +170,15 @@ static int run_guest(const char *name, const struct guest_files *g)
 	struct vm *vm;
 	int err, status;
 
+	/* guest_tdp=protected: a trusted table module owns the stage-2 table (docs/mirror.md). */
+	cfg.protected_tdp = cmdline_get()->guest_tdp_protected;
+	if (cmdline_get()->tmod_inject.mode != TMOD_INJECT_OFF) {
+		if (cfg.protected_tdp)
+			cfg.tmod_inject = &cmdline_get()->tmod_inject;
+		else
+			log_warn("guest: tmod_inject= ignored: the guest's second stage is not "
+				 "protected (guest_tdp=protected)");
+	}
 	vm = vm_create(&cfg, &err);
 	if (!vm)
 		return HV_EXIT_FAILURE;

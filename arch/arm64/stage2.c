@@ -149,7 +149,12 @@ void stage2_tlb_flush(void *arg, const struct mmu_root *root, gfn_t start, u64 c
 	struct el2_vm *evm = el2_vm_of(arg);
 
 	/* NULL: the VM is being torn down; el2_vm_destroy() flushed its whole VMID first. */
-	if (evm)
+	if (!evm)
+		return;
+	/* No root: a protected VM's table module changed the table the hardware walks. */
+	if (!root)
+		stage2_flush_vmid(evm->vmid);
+	else
 		flush(evm->vmid, mmu_root_hpa(root), start, count);
 }
 

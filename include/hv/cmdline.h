@@ -10,6 +10,7 @@
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
 
+#include <hv/tmod.h>
 #include <hv/types.h>
 
 #define CMDLINE_NAME_MAX  32 /* longest option name, NUL included */
@@ -21,6 +22,8 @@ struct cmdline_opts {
 	char selftest[CMDLINE_VALUE_MAX]; /* selftest=: "" when not given */
 	char guest[CMDLINE_VALUE_MAX];    /* guest=: "" when not given (auto) */
 	u64 guest_mem;                    /* guest_mem=: bytes, 0 when not given (all) */
+	bool guest_tdp_protected;         /* guest_tdp=protected (default normal) */
+	struct tmod_inject tmod_inject;   /* tmod_inject=: mode TMOD_INJECT_OFF when not given */
 	const char *rest;                 /* what follows " -- ", or NULL */
 	u32 unknown_count;                /* options nobody knows */
 	u32 error_count;                  /* bad values, malformed tokens */

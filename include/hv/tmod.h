@@ -164,4 +164,27 @@ struct tmod_stats {
 void tmod_stats_read(struct tmod *t, struct tmod_stats *out);
 const char *tmod_op_name(enum tmod_op op);
 
+/*
+ * Print the statistics through hv_printf, one figure group per line, each
+ * line starting with prefix (e.g. "vm0: "): calls and successes by kind,
+ * failures by cause, TLB flushes, tables and leaves alive.
+ */
+void tmod_stats_print(struct tmod *t, const char *prefix);
+
+/* The most recent table call that failed after taking the module's lock. */
+struct tmod_failure {
+	enum tmod_op op;
+	gfn_t gfn;
+	int level;
+	int err;         /* what the call returned */
+	const char *why; /* a static description: the refusal's reason, "injected failure", ... */
+};
+
+/*
+ * Copy the most recent failure (refused, injected, out of memory) into
+ * *out: true, or false if no call has failed that way yet. Busy answers
+ * from contention are not recorded (they never held the lock).
+ */
+bool tmod_last_failure(struct tmod *t, struct tmod_failure *out);
+
 #endif /* HV_TMOD_H */

@@ -5,6 +5,11 @@
  *   - its name ("vm0"), which tags its console output and its log lines;
  *   - the MMU engine's VM (struct mmu_vm): second-stage tables built on
  *     demand from the memslots;
+ *   - for a protected VM (vm_config.protected_tdp), the trusted table
+ *     module (hv/tmod.h) that owns the second-stage table the hardware
+ *     walks; the engine keeps a mirror root of it and changes it only
+ *     through the module's calls (docs/mirror.md, "Running a protected
+ *     guest");
  *   - its RAM: chunks of host frames allocated as FRAME_OWNER_GUEST (or
  *     adopted from the caller), each registered as one memslot. Guest-physical
  *     reads and writes go through these chunks, bounds-checked;
@@ -37,11 +42,13 @@
 
 struct vm;
 struct vcpu;
+struct tmod;
+struct tmod_inject;
 
 #define VM_NAME_MAX       CONSOLE_TAG_MAX   /* name bytes, NUL included */
 #define VM_RAM_CHUNKS_MAX LOADER_RANGES_MAX /* RAM chunks (and memslots) per VM */
 #define VM_VCPUS_MAX      8
-#define VM_REASON_MAX     192 /* stop-reason bytes, NUL included */
+#define VM_REASON_MAX     256 /* stop-reason bytes, NUL included */
 
 /*
  * The backend: one table, filled with designated initializers, chosen once
@@ -66,7 +73,13 @@ struct vm_backend_ops {
 	 */
 	void (*vcpu_run)(struct vcpu *vcpu);
 
-	/* The MMU engine's TLB seam for this VM (arg is the struct vm). */
+	/*
+	 * The MMU engine's TLB seam for this VM (arg is the struct vm). For a
+	 * protected VM it is also the table module's seam: then root is NULL
+	 * and count 0, meaning every translation of the VM (the module's
+	 * table is what the hardware walks). May be called after vm_destroy
+	 * (the backend's) while the MMU and the module tear down.
+	 */
 	mmu_tlb_flush_fn *tlb_flush;
 
 	/* Names of the exit kinds the backend counts; kinds are < exit_kind_count. */
@@ -105,6 +118,16 @@ struct vm_config {
 	const struct vm_backend_ops *ops;
 	u8 max_leaf_level;  /* largest second-stage leaf (0: the format's largest) */
 	bool console_focus; /* take the console input focus (the first VM gets it anyway) */
+	/*
+	 * A protected second stage: the hardware walks a table that a trusted
+	 * table module owns (created here in ops->tdp_format), the engine
+	 * keeps a mirror root of it (MMU_ROLE_MIRROR), and every change goes
+	 * through the mirror's set_external hook to the module. Backends load
+	 * roots with vcpu_load_tdp_root(), which knows the difference.
+	 */
+	bool protected_tdp;
+	/* Failure injection into the module (tests, debugging); NULL or mode off: none. */
+	const struct tmod_inject *tmod_inject;
 };
 
 struct vm {
@@ -114,6 +137,7 @@ struct vm {
 	void *arch;     /* the backend's per-VM state */
 	void *platform; /* the arch's guest platform (devices), if any */
 	struct mmu_vm *mmu;
+	struct tmod *tmod; /* protected second stage: the table the hardware walks; else NULL */
 
 	/* RAM: sorted by gpa, fixed while the VM runs. */
 	u32 ram_count;
@@ -146,17 +170,22 @@ struct vm {
 /* --- creation -------------------------------------------------------------------------- */
 
 /*
- * Create a VM: its MMU VM (the backend's format), its console stream
+ * Create a VM: its MMU VM (the backend's format), for a protected second
+ * stage the table module first (its TLB seam flushing the whole VM through
+ * ops->tlb_flush) and the mirror hook wired to it, its console stream
  * (tagged cfg->name) and the backend's per-VM state. No RAM and no vCPU yet.
- * Returns the VM, or NULL with *err = HV_EINVAL (bad name or ops, logged)
- * or HV_ENOMEM. Takes no lock the caller holds.
+ * Returns the VM, or NULL with *err = HV_EINVAL (bad name or ops, failure
+ * injection without protected_tdp; logged) or HV_ENOMEM. Takes no lock the
+ * caller holds.
  */
 struct vm *vm_create(const struct vm_config *cfg, int *err);
 
 /*
- * Tear a VM down: vCPUs, backend state, MMU tables, memslots, console
- * registration; RAM frames it allocated or adopted go back to the frame
- * allocator. The VM must not be running on any CPU.
+ * Tear a VM down: vCPUs, backend state, MMU tables (a mirror root empties
+ * the module's table through the hook, entry by entry), then the table
+ * module, memslots, console registration; RAM frames it allocated or
+ * adopted go back to the frame allocator last, when no table maps them.
+ * The VM must not be running on any CPU.
  */
 void vm_destroy(struct vm *vm);
 
@@ -232,7 +261,8 @@ const struct guest_mem *vm_guest_mem(struct vm *vm);
 
 /*
  * Run the VM: mark it running, run vCPU 0 through the backend until the VM
- * stops, then print the stop report (reason, exit statistics, MMU figures).
+ * stops, then print the stop report (reason, exit statistics, MMU figures;
+ * for a protected VM the module's figures and vm_check_protected()).
  * Returns how it ended. The VM must have RAM and one vCPU.
  */
 enum vm_stop_status vm_run(struct vm *vm);
@@ -261,8 +291,23 @@ const char *vm_stop_status_name(enum vm_stop_status s);
  */
 int vm_stop_status_to_exit(enum vm_stop_status s);
 
-/* Print every vCPU's exit statistics and the VM's MMU figures (Ctrl-] s, and at stop). */
+/*
+ * Print every vCPU's exit statistics and the VM's MMU figures (Ctrl-] s, and
+ * at stop); for a protected VM also the mirror hook's figures (calls by
+ * kind, failures, rollbacks) and the table module's (tmod_stats_print).
+ */
 void vm_print_stats(struct vm *vm);
+
+/*
+ * A protected VM's consistency check (at its stop; the vCPUs must not
+ * run): the table module's audit passes (nobody but the module wrote its
+ * table, the hardware included) and the mirror root and the module's
+ * table agree entry for entry (tmod_hook_compare). Logs one line with the
+ * figures, or an error naming the first difference. Returns 0, HV_EIO
+ * (they differ, or the audit failed), HV_ENOMEM; 0 for a VM that is not
+ * protected (nothing to compare).
+ */
+int vm_check_protected(struct vm *vm);
 
 /* --- glue for backends ---------------------------------------------------------------- */
 
@@ -276,6 +321,14 @@ void vm_print_stats(struct vm *vm);
  */
 struct hc_result vm_hypercall(struct vcpu *vcpu, u64 nr, const u64 args[HC_ARG_COUNT],
 			      bool user_mode);
+
+/*
+ * What the protected second stage's table module last said when it failed a
+ * call (for stop reasons): "map-leaf L1 gfn 0x123: injected failure
+ * (EBUSY)" into buf (always NUL-terminated). For a VM without a module, or
+ * a module that never failed, says so. Returns buf.
+ */
+char *vm_tdp_last_failure(struct vm *vm, char *buf, size_t size);
 
 /* Guest output (its UART's transmitter) onto the shared line, tagged with the VM's name. */
 void vm_console_write(struct vm *vm, const char *buf, size_t len);

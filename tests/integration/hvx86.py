@@ -198,8 +198,7 @@ def exit_stat(boot, kind):
 
 def mmu_leaves(boot, size):
     """Present second-stage leaves of `size` ("4K", "2M", "1G") at the end, or 0."""
-    found = re.findall(r"^  leaves " + size + r" +(\d+)$", boot.output, re.M)
-    return int(found[-1]) if found else 0
+    return mmu_leaves_text(boot.output, size)
 
 
 class Interactive:
@@ -250,3 +249,94 @@ def spawn_guest(request, name, args="", cmdline="", mem="256M", timeout=GUEST_TI
     argv = ["scripts/run-qemu", *QEMU, "-cpu", "max", "-m", mem, "-kernel", str(IMAGE32),
             "-append", append, "-initrd", modules]
     return Interactive(request, argv, timeout)
+
+
+# --- a protected second stage (guest_tdp=protected, docs/mirror.md) ---------------------
+
+HEX = r"(0x[0-9a-f]+)"
+PROTECTED_LINES = {
+    "roots": r"I vm0: vcpu0: second stage: protected \(table module root " + HEX +
+             r", mirror root " + HEX + r"\)",
+    "ncr3": r"I vm0: vcpu0: nCR3 " + HEX + r" \(the table module's root\)",
+    "hook": r"vm0: mirror hook calls: map-leaf (\d+), link-table (\d+), split (\d+), "
+            r"change-leaf (\d+), remove-leaf (\d+), remove-table (\d+); failed (\d+), "
+            r"rolled back (\d+), gave up (\d+), teardown forced (\d+), merges refused (\d+)",
+    "module": r"vm0: table module: npt4 table, root " + HEX +
+              r", (\d+) tables and (\d+) leaves alive",
+    "calls": r"vm0:   calls by kind \(done/made\): map-leaf (\d+)/(\d+) link-table (\d+)/(\d+) "
+             r"split (\d+)/(\d+) change-leaf (\d+)/(\d+) remove-leaf (\d+)/(\d+) "
+             r"remove-table (\d+)/(\d+)",
+    "failures": r"vm0:   failures: busy (\d+), injected (\d+), refused (\d+), "
+                r"out of memory (\d+); TLB flushes (\d+)",
+    "check": r"I vm0: protected second stage: audit ok; mirror and table module agree "
+             r"\((\d+) entries compared, (\d+) tables, (\d+) leaves\)",
+    "teardown": r"I vm0: protected second stage torn down through the hook: (\d+) leaves and "
+                r"(\d+) tables removed; (\d+) tables and (\d+) leaves left for the module to "
+                r"reclaim",
+}
+
+
+def protected_figures(output):
+    """The protected second stage's lines, parsed (the last of each), or a
+    KeyError naming the one missing."""
+    fig = {}
+    for key, pattern in PROTECTED_LINES.items():
+        found = re.findall(pattern, output)
+        if not found:
+            raise KeyError(f"no {key} line matching {pattern!r}")
+        last = found[-1] if isinstance(found[-1], tuple) else (found[-1],)
+        fig[key] = [int(v, 16) if v.startswith("0x") else int(v) for v in last]
+    return fig
+
+
+def expect_protected(output, injected=False, mapped=True):
+    """The guest ran on the table module's table: nCR3 was the module's root
+    (not the mirror's), every hook call reached the module, the module's
+    table and the mirror map the same (checked by hv at the stop and here
+    against the engine's own leaf count), and the teardown emptied it
+    through the hook. Without injection nothing failed; with it, every
+    failure was injected and rolled back. mapped: the guest ran, so leaves
+    were mapped through the module. Returns the figures."""
+    try:
+        fig = protected_figures(output)
+    except KeyError as e:
+        pytest.fail(str(e))
+    module_root, mirror_root = fig["roots"]
+    assert fig["ncr3"][0] == module_root, "nCR3 is not the table module's root"
+    assert module_root != mirror_root, "the CPU walks the mirror"
+    assert fig["module"][0] == module_root
+    hook, calls, failures = fig["hook"], fig["calls"], fig["failures"]
+    made = calls[1::2]
+    done = calls[0::2]
+    assert hook[:6] == made, f"hook calls {hook[:6]} != module calls {made}"
+    assert (done[0] > 0) == mapped, f"{done[0]} leaves mapped through the module"
+    busy, inj, refused, nomem, _ = failures
+    assert refused == 0 and nomem == 0, f"the module refused {refused}, out of memory {nomem}"
+    failed, rolled_back, gave_up, forced, merges = hook[6:]
+    assert gave_up == 0 and forced == 0 and merges == 0
+    if injected:
+        assert inj > 0, "injection was asked for but nothing was injected"
+        assert failed == inj + busy and rolled_back == failed
+        assert sum(made) - sum(done) == inj + busy
+    else:
+        assert inj == 0 and busy == 0 and failed == 0 and rolled_back == 0
+        assert made == done
+    tables, leaves = fig["module"][1:]
+    _, check_tables, check_leaves = fig["check"]
+    assert (check_tables, check_leaves) == (tables, leaves)
+    engine_leaves = sum(mmu_leaves_text(output, s) for s in ("4K", "2M", "1G"))
+    assert engine_leaves == leaves, f"the engine maps {engine_leaves} leaves, the module {leaves}"
+    removed_leaves, removed_tables, left_tables, left_leaves = fig["teardown"]
+    assert (removed_leaves, removed_tables) == (leaves, tables)
+    assert (left_tables, left_leaves) == (0, 0)
+    return fig
+
+
+def expect_not_protected(output):
+    assert "second stage: protected" not in output
+    assert "table module" not in output
+
+
+def mmu_leaves_text(output, size):
+    found = re.findall(r"^  leaves " + size + r" +(\d+)$", output, re.M)
+    return int(found[-1]) if found else 0

@@ -139,6 +139,17 @@ def test_guest_cannot_reach_hypervisor_memory(request):
     assert "HYPERVISOR FAULT" not in b.output
 
 
+@pytest.mark.parametrize("guest", ["isolation", "vtimer"])
+def test_protected_second_stage(request, guest):
+    """guest_tdp=protected: a trusted table module owns the stage-2 table (docs/mirror.md)."""
+    b = run_emulator(qemu(f"guest={guest} guest_tdp=protected"), TIMEOUT, request)
+    assert b.status == EXIT_OK
+    expect_all_passed(b, 7)
+    assert re.search(r"vm0: vcpu0: second stage: protected \(table module root 0x[0-9a-f]+, "
+                     r"mirror root 0x[0-9a-f]+\)", b.output)
+    assert "vm0: protected second stage: audit ok; mirror and table module agree" in b.output
+
+
 def test_console_escape_stops_a_spinning_guest(request):
     argv = qemu("guest=spin")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -110,6 +110,21 @@ def test_linux_on_a_gicv3_machine(request):
     assert p.exitstatus == 0
 
 
+def test_linux_on_a_protected_second_stage(request):
+    p = spawn(request, "guest_tdp=protected")
+    p.expect(r"vm0\| hv-guest: init ready")
+    p.expect(r"vm0\| / # ")
+    time.sleep(1)
+    assert "42" in shell(p, "echo $((6*7))")
+    p.sendline("poweroff -f")
+    p.expect(pexpect.EOF, timeout=CMD_TIMEOUT)
+    p.close()
+    text = "".join(p.transcript)
+    assert p.exitstatus == 0
+    assert "I vm0: vcpu0: second stage: protected (table module root" in text
+    assert "vm0: protected second stage: audit ok; mirror and table module agree" in text
+
+
 def test_kernel_command_line_from_the_hypervisors(request):
     p = spawn(request, "loglevel=warn -- console=ttyAMA0 hv_test_marker=1 quiet")
     p.expect(r"vm0\| hv-guest: init ready")

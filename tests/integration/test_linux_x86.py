@@ -6,7 +6,7 @@ Each test boots a fresh QEMU; a boot takes seconds under TCG, the timeouts
 are generous because the machine is shared."""
 import re
 
-from hvx86 import EXIT_OK, Interactive, find
+from hvx86 import EXIT_OK, Interactive, expect_protected, mmu_leaves_text
 
 LINUX_TIMEOUT = 300  # seconds: boot to shell is ~10 s here, but the machine is shared
 PROMPT = r"vm0\| / # "
@@ -73,3 +73,35 @@ def test_linux_interrupt_driven_console(request):
     run.send(b"\x1dq")
     run.expect(r"I vm0: stopped \(ok\): stopped from the console \(Ctrl-\] q\)")
     assert run.wait() == EXIT_OK
+
+
+def test_linux_on_a_protected_second_stage(request):
+    """The same Linux with guest_tdp=protected: the CPU walks the trusted
+    table module's table (docs/mirror.md), 2 MiB leaves included, and the
+    guest cannot tell."""
+    run = make_run(request, extra=("CMDLINE=guest_tdp=protected",))
+    run.expect(r"I vm0: vcpu0: nCR3 0x[0-9a-f]+ \(the table module's root\)")
+    run.expect(PROMPT)
+    shell(run, "echo $((6*7))", r"\n(vm0\| )?42\r*\n")
+    shell(run, "seq 1 300 | tail -1", r"\n(vm0\| )?300\r*\n")
+    run.send(b"poweroff\r")
+    run.expect(r"I vm0: stopped \(ok\): the guest powered off \(ACPI sleep state S5\)")
+    assert run.wait() == EXIT_OK
+    out = run.output
+    assert not re.search(r"^\[ *\d+\.\d+\] [WE] ", out, re.M), "hv warned or failed"
+    expect_protected(out)
+    assert mmu_leaves_text(out, "2M") > 0, "no huge leaf went through the module"
+
+
+def test_linux_protected_with_injected_failures(request):
+    """Linux still reaches its shell when the module answers busy at random
+    (seeded): every failure is rolled back and retried, none reaches the
+    guest."""
+    run = make_run(request, extra=("CMDLINE=guest_tdp=protected tmod_inject=random:20,seed:3",))
+    run.expect(PROMPT)
+    shell(run, "uname -m", r"\n(vm0\| )?x86_64\r*\n")
+    run.send(b"poweroff\r")
+    run.expect(r"I vm0: stopped \(ok\): the guest powered off")
+    assert run.wait() == EXIT_OK
+    fig = expect_protected(run.output, injected=True)
+    assert fig["failures"][1] > 0

@@ -4,12 +4,41 @@ Each test boots a fresh QEMU with hv and one guest as its boot module,
 and asserts on the guest's own results (HC_TEST_RESULT lines), on hv's
 report (the stop reason, exit statistics, the MMU's leaves) and on the
 exit status (scripts/run-qemu: 0 ok, 69 the guest reported failure, 70
-hv stopped the VM, 65 hv could not start it)."""
+hv stopped the VM, 65 hv could not start it).
+
+The guests that exercise exits and the hostile guest run twice, on both
+second stages (the `tdp` fixture, boot_on()): `normal`, the engine's
+root in nCR3, and `protected` (guest_tdp=protected, docs/mirror.md),
+where the CPU walks the trusted table module's table and the engine
+keeps its mirror.
+Each must pass exactly the same way; a protected run must also show the
+module's root in nCR3, the module's figures (map-leaf calls, no
+refusal), hv's audit and agreement check, and the teardown through the
+hook (hvx86.expect_protected)."""
 import pytest
 
 from hvx86 import (EXIT_FAILURE, EXIT_GUEST_ERROR, EXIT_OK, EXIT_VM_FAILED, GUEST_TIMEOUT,
-                   boot_guest, expect_all_passed, expect_status, exit_stat, find, guest_results,
-                   mmu_leaves, spawn_guest)
+                   boot_guest, expect_all_passed, expect_not_protected, expect_protected,
+                   expect_status, exit_stat, find, guest_results, mmu_leaves, spawn_guest)
+
+
+@pytest.fixture(params=["normal", "protected"])
+def tdp(request):
+    """The guest's second stage, for boot()."""
+    return request.param
+
+
+def boot_on(request, tdp, name, args="", cmdline="", ran=True):
+    """boot_guest() on the chosen second stage, with its own checks (ran:
+    the guest ran at all, so something was mapped)."""
+    if tdp == "protected":
+        cmdline = (cmdline + " guest_tdp=protected").strip()
+    boot = boot_guest(request, name, args=args, cmdline=cmdline)
+    if tdp == "protected":
+        expect_protected(boot.output, mapped=ran)
+    else:
+        expect_not_protected(boot.output)
+    return boot
 
 
 def expect_clean_stop(boot, reason):
@@ -19,8 +48,8 @@ def expect_clean_stop(boot, reason):
         assert find(boot, bad) is None, f"unexpected line matching {bad!r}"
 
 
-def test_hello(request):
-    boot = boot_guest(request, "hello")
+def test_hello(request, tdp):
+    boot = boot_on(request, tdp, "hello")
     expect_status(boot, EXIT_OK)
     assert find(boot, r"^vm0\| hello from a guest \(multiboot magic 0x2badb002\)$")
     expect_all_passed(boot, 2)
@@ -28,39 +57,39 @@ def test_hello(request):
     assert find(boot, r"I vm0: running on svm: 32 MiB of RAM in \d+ chunk\(s\), 1 vCPU\(s\)")
 
 
-def test_guest_error_status(request):
+def test_guest_error_status(request, tdp):
     # HC_SHUTDOWN with a non-zero status: the guest's failure is hv's status 69.
-    boot = boot_guest(request, "hello", args="status=3")
+    boot = boot_on(request, tdp, "hello", args="status=3")
     expect_status(boot, EXIT_GUEST_ERROR)
     assert find(boot, r"W vm0: stopped \(guest error\): the guest shut down \(HC_SHUTDOWN\) "
                 r"with status 3$")
 
 
-def test_cpuid(request):
-    boot = boot_guest(request, "cpuid")
+def test_cpuid(request, tdp):
+    boot = boot_on(request, tdp, "cpuid")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 13)
     assert exit_stat(boot, "CPUID") >= 6
 
 
-def test_msr(request):
-    boot = boot_guest(request, "msr")
+def test_msr(request, tdp):
+    boot = boot_on(request, tdp, "msr")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 38)
     # Refused MSRs exit and come back as #GP; passed-through ones never exit.
     assert exit_stat(boot, "RDMSR") >= 12 and exit_stat(boot, "WRMSR") >= 14
 
 
-def test_io(request):
-    boot = boot_guest(request, "io")
+def test_io(request, tdp):
+    boot = boot_on(request, tdp, "io")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 13)
     assert exit_stat(boot, "IO in") > 0 and exit_stat(boot, "IO out") > 0
     assert find(boot, r"I vm0: devices: \d+ reads and \d+ writes at ports nothing decodes")
 
 
-def test_irq_hlt_and_interrupt_window(request):
-    boot = boot_guest(request, "irq")
+def test_irq_hlt_and_interrupt_window(request, tdp):
+    boot = boot_on(request, tdp, "irq")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 9)
     expect_clean_stop(boot, r"the guest halted with interrupts disabled \(HLT at RIP 0x")
@@ -69,8 +98,8 @@ def test_irq_hlt_and_interrupt_window(request):
     assert find(boot, r"I vm0: devices: PIT ([7-9]|\d\d+) timer interrupts")
 
 
-def test_hypercalls(request):
-    boot = boot_guest(request, "hypercall")
+def test_hypercalls(request, tdp):
+    boot = boot_on(request, tdp, "hypercall")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 18)
     assert find(boot, r"^vm0\| console write from the hypercall guest$")
@@ -78,8 +107,8 @@ def test_hypercalls(request):
     assert find(boot, r"^vm0\| cons$") is None
 
 
-def test_npf_maps_on_demand_with_huge_leaves(request):
-    boot = boot_guest(request, "npf")
+def test_npf_maps_on_demand_with_huge_leaves(request, tdp):
+    boot = boot_on(request, tdp, "npf")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 3)
     npf = exit_stat(boot, "NPF")
@@ -87,8 +116,8 @@ def test_npf_maps_on_demand_with_huge_leaves(request):
     assert mmu_leaves(boot, "2M") >= 8
 
 
-def test_svm_instructions_give_ud(request):
-    boot = boot_guest(request, "svminsn")
+def test_svm_instructions_give_ud(request, tdp):
+    boot = boot_on(request, tdp, "svminsn")
     expect_status(boot, EXIT_OK)
     expect_all_passed(boot, 11)
     assert exit_stat(boot, "#UD insn") == 9
@@ -97,8 +126,8 @@ def test_svm_instructions_give_ud(request):
     assert exit_stat(boot, "INVD") in (0, 1)
 
 
-def test_triple_fault_stops_only_the_vm(request):
-    boot = boot_guest(request, "triple")
+def test_triple_fault_stops_only_the_vm(request, tdp):
+    boot = boot_on(request, tdp, "triple")
     expect_status(boot, EXIT_VM_FAILED)
     assert find(boot, r"E vm0: stopped \(failed\): the guest triple-faulted \(shutdown\) at RIP "
                 r"0x[0-9a-f]+; its IDT is 0\+0")
@@ -108,9 +137,9 @@ def test_triple_fault_stops_only_the_vm(request):
     assert find(boot, r"\*\*\* (EXCEPTION|PANIC)") is None
 
 
-def test_failed_vm_entry_names_the_field(request):
+def test_failed_vm_entry_names_the_field(request, tdp):
     # selftest=bad-entry clears EFER.SVME in the VMCB before the first VMRUN.
-    boot = boot_guest(request, "hello", cmdline="selftest=bad-entry")
+    boot = boot_on(request, tdp, "hello", cmdline="selftest=bad-entry", ran=False)
     expect_status(boot, EXIT_VM_FAILED)
     assert find(boot, r"E vm0: stopped \(failed\): VMRUN failed \(VMEXIT_INVALID\): EFER = "
                 r"0x[0-9a-f]+: EFER\.SVME is zero$")
@@ -134,8 +163,8 @@ ACCESS_WORDS = {"read": "read", "write": "write", "execute": "instruction fetch"
 
 
 @pytest.mark.parametrize("op,addr", HOSTILE_PROBES, ids=[f"{o}-{a}" for o, a in HOSTILE_PROBES])
-def test_hostile_guest_cannot_reach_the_hypervisor(request, op, addr):
-    boot = boot_guest(request, "hvmem", args=f"op={OPS[op]} addr={addr}")
+def test_hostile_guest_cannot_reach_the_hypervisor(request, tdp, op, addr):
+    boot = boot_on(request, tdp, "hvmem", args=f"op={OPS[op]} addr={addr}")
     expect_status(boot, EXIT_VM_FAILED)
     # The guest's memory map does not offer the address (its test 0 passed) ...
     assert guest_results(boot)[:1] == [(0, "PASS", addr)]

@@ -7,11 +7,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include <hv/cmdline.h>
+#include <hv/errno.h>
 #include <hv/log.h>
 
 #include "capture_console.h"
@@ -95,6 +97,75 @@ static void guest_options(void **state)
 	assert_int_equal(o.guest_mem, 0);
 	assert_int_equal(o.error_count, 1);
 	assert_logged("W cmdline: guest_mem=lots: not a size (a number with K, M or G)");
+}
+
+/* guest_tdp= chooses the boot guest's second stage; anything but its two values is reported. */
+static void guest_tdp_option(void **state)
+{
+	(void)state;
+	cmdline_parse("", &o);
+	assert_false(o.guest_tdp_protected);
+	cmdline_parse("guest_tdp=protected", &o);
+	assert_true(o.guest_tdp_protected);
+	assert_int_equal(o.error_count, 0);
+	cmdline_parse("guest_tdp=protected guest_tdp=normal", &o);
+	assert_false(o.guest_tdp_protected);
+	cmdline_parse("guest_tdp=secret", &o);
+	assert_false(o.guest_tdp_protected);
+	assert_int_equal(o.error_count, 1);
+	assert_logged("W cmdline: guest_tdp=secret: not a second stage (normal or protected)");
+	cmdline_parse("guest_tdp=", &o);
+	assert_int_equal(o.error_count, 1);
+	assert_logged("option 'guest_tdp' needs a value (guest_tdp=normal|protected)");
+}
+
+/* tmod_inject=: every:N or random:PCT, with seed:, skip: and refuse; off by default. */
+static void tmod_inject_option(void **state)
+{
+	static const char *const bad[] = {
+		"every:0",          "every:",          "every:x",          "random:0",
+		"random:101",       "every:2,every:3", "every:2,random:5", "seed:4",
+		"every:2,seed:4",   "skip:3",          "every:2,refuse:1", "every:2,,skip:1",
+		"every:4294967296", "sometimes",       "every:2x",
+	};
+
+	(void)state;
+	cmdline_parse("", &o);
+	assert_int_equal(o.tmod_inject.mode, TMOD_INJECT_OFF);
+	cmdline_parse("tmod_inject=every:7", &o);
+	assert_int_equal(o.tmod_inject.mode, TMOD_INJECT_EVERY);
+	assert_int_equal(o.tmod_inject.every, 7);
+	assert_int_equal(o.tmod_inject.skip, 0);
+	assert_int_equal(o.tmod_inject.err, 0);
+	cmdline_parse("tmod_inject=skip:100,every:1,refuse", &o);
+	assert_int_equal(o.tmod_inject.mode, TMOD_INJECT_EVERY);
+	assert_int_equal(o.tmod_inject.every, 1);
+	assert_int_equal(o.tmod_inject.skip, 100);
+	assert_int_equal(o.tmod_inject.err, HV_EPERM);
+	cmdline_parse("tmod_inject=random:25,seed:12345678901", &o);
+	assert_int_equal(o.tmod_inject.mode, TMOD_INJECT_RANDOM);
+	assert_int_equal(o.tmod_inject.per_million, 250000);
+	assert_int_equal(o.tmod_inject.seed, 12345678901ull);
+	cmdline_parse("tmod_inject=every:3 tmod_inject=off", &o);
+	assert_int_equal(o.tmod_inject.mode, TMOD_INJECT_OFF);
+	assert_int_equal(o.error_count, 0);
+	assert_string_equal(capture_console_text(), "");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char arg[80];
+
+		snprintf(arg, sizeof(arg), "tmod_inject=%s", bad[i]);
+		cmdline_parse(arg, &o);
+		if (o.error_count != 1 || o.tmod_inject.mode != TMOD_INJECT_OFF)
+			fail_msg("%s: accepted (errors %u, mode %d)", arg, o.error_count,
+				 o.tmod_inject.mode);
+	}
+	assert_logged("W cmdline: tmod_inject=every:0: cannot use 'every:0' (off | every:N | "
+		      "random:PERCENT[,seed:S], then [,skip:K][,refuse])");
+	assert_logged("W cmdline: tmod_inject=every:2,random:5: cannot use 'random:5'");
+	assert_logged("W cmdline: tmod_inject=seed:4: needs every:N or random:PERCENT (seed only "
+		      "with random)");
+	assert_logged("W cmdline: tmod_inject=every:2,seed:4: needs every:N");
 }
 
 static void unknown_options_are_named(void **state)
@@ -208,6 +279,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(known_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(guest_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(guest_tdp_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(tmod_inject_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_options_are_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(quoting, setup, teardown),

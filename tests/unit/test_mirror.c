@@ -19,6 +19,9 @@
  *   roles            mirror roots need the hook, are unique, survive
  *                    invalidation and unloading, die (through the hook) with
  *                    the VM; a refused teardown is forced and counted
+ *   comparator       mmu_mirror_compare (what a protected VM runs at its
+ *                    stop) finds each kind of difference made behind the
+ *                    mirror's back through the module's own calls
  *
  * Pictures: for the 4-level formats with max level 1, one fault at gfn g
  * links three tables and maps one leaf:
@@ -607,6 +610,99 @@ static void bbm_split(void **state)
 	mirror_env_fini(&env, true);
 }
 
+static void expect_differ(struct mirror_env *env, const char *what)
+{
+	char why[256];
+
+	assert_int_equal(
+	    tmod_hook_compare(env->vm, mirror_env_root(env), env->tmod, NULL, why, sizeof(why)),
+	    HV_EIO);
+	if (!strstr(why, what))
+		fail_msg("expected \"%s\" in \"%s\"", what, why);
+}
+
+/*
+ * The comparator against changes made in the external table only, through
+ * the module's calls (so its audit stays happy): each is found and named,
+ * and undoing it makes the tables agree again. With max level 1 the fault
+ * at G builds the picture at the top of this file; G + 1 is in the same
+ * L1 table.
+ */
+static void compare_finds_differences(void **state)
+{
+	const struct pt_format *f = *state;
+	gfn_t l2 = G & ~(pt_level_pages(2) - 1);
+	struct mmu_mirror_census c;
+	struct mmu_translation t;
+	struct mirror_env env;
+	struct tmod *other;
+	struct mmu_vcpu *vc2;
+	char why[256];
+	pte_t table_entry[PT_ENTRIES * PT_MAX_ROOT_PAGES];
+	pte_t changed;
+	int err;
+
+	setup(&env, f);
+	mmu_vm_set_max_level(env.vm, 1);
+	assert_int_equal(mmu_fault(env.vc, gfn_to_gpa(G), PT_R | PT_W), MMU_FAULT_MAPPED);
+	assert_true(mmu_translate(env.vm, mirror_env_root(&env), G, &t));
+	assert_ptr_equal(mmu_vm_mirror_root(env.vm), mirror_env_root(&env));
+	assert_int_equal(
+	    tmod_hook_compare(env.vm, mirror_env_root(&env), env.tmod, &c, why, sizeof(why)), 0);
+	assert_int_equal(c.leaves, 1);
+	assert_int_equal(c.tables, f->levels - 1);
+	assert_int_equal(c.entries, pt_table_entries(f, f->levels) + (f->levels - 1) * PT_ENTRIES);
+
+	/* A leaf outside that the mirror does not have. */
+	assert_int_equal(tmod_map_leaf(env.tmod, G + 1, 1, 0, t.pte + pte_pfn_bits(f, 1)), 0);
+	expect_differ(&env, "mirror empty, external not");
+	assert_int_equal(tmod_remove_leaf(env.tmod, G + 1, 1, t.pte + pte_pfn_bits(f, 1)), 0);
+	mirror_check_agree(&env);
+
+	/* The same frame with other permissions. */
+	changed = make_leaf_pte(
+	    f,
+	    pt_leaf_template(
+		f, (struct pt_attr){ .perm = PT_R, .memtype = PT_MT_WB, .flags = t.attr.flags }, 1),
+	    t.pfn);
+	assert_int_not_equal(changed, t.pte);
+	assert_int_equal(tmod_change_leaf(env.tmod, G, 1, t.pte, changed), 0);
+	expect_differ(&env, "leaves differ");
+	assert_int_equal(tmod_change_leaf(env.tmod, G, 1, changed, t.pte), 0);
+	mirror_check_agree(&env);
+
+	/* A table the external side lacks: its leaf and the L1 table removed there only. */
+	assert_int_equal(tmod_remove_leaf(env.tmod, G, 1, t.pte), 0);
+	assert_int_equal(tmod_read_table(env.tmod, l2, 2, table_entry), 0);
+	assert_int_equal(tmod_remove_table(env.tmod, l2, 2, table_entry[pt_index(f, G, 2)]), 0);
+	expect_differ(&env, "mirror table, external something else");
+	/* Linked again (a new page of the module's: addresses are not compared), then the leaf. */
+	assert_int_equal(tmod_link_table(env.tmod, l2, 2, 0), 0);
+	expect_differ(&env, "leaves differ");
+	assert_int_equal(tmod_map_leaf(env.tmod, G, 1, 0, t.pte), 0);
+	mirror_check_agree(&env);
+
+	/* Only the VM's mirror root is compared, and only with a module of its format. */
+	vc2 = mmu_vcpu_create(env.vm);
+	assert_non_null(vc2);
+	assert_int_equal(mmu_vcpu_load_root(vc2, env.normal_role), 0);
+	assert_ptr_equal(mmu_vm_mirror_root(env.vm), mirror_env_root(&env));
+	assert_int_equal(
+	    tmod_hook_compare(env.vm, mmu_vcpu_root(vc2), env.tmod, NULL, why, sizeof(why)),
+	    HV_EINVAL);
+	mmu_vcpu_destroy(vc2);
+	other = tmod_create(&(struct tmod_config){ .fmt = f == &pt_format_npt4 ? &pt_format_ept4
+									       : &pt_format_npt4 },
+			    &err);
+	assert_non_null(other);
+	assert_int_equal(
+	    tmod_hook_compare(env.vm, mirror_env_root(&env), other, NULL, why, sizeof(why)),
+	    HV_EINVAL);
+	assert_non_null(strstr(why, "formats differ"));
+	tmod_destroy(other);
+	mirror_env_fini(&env, true);
+}
+
 #define MODE_TESTS(fmt)                                                                            \
 	{ "transitions_" #fmt, transitions, NULL, NULL, (void *)&modes_##fmt[0] },                 \
 	    { "transitions_shared_" #fmt, transitions, NULL, NULL, (void *)&modes_##fmt[1] },      \
@@ -619,8 +715,10 @@ static void bbm_split(void **state)
 	    { "teardown_order_" #fmt, teardown_order, NULL, NULL, (void *)&modes_##fmt[0] },       \
 	    { "teardown_order_shared_" #fmt, teardown_order, NULL, NULL,                           \
 	      (void *)&modes_##fmt[1] },                                                           \
+	    { "teardown_forced_" #fmt, teardown_forced, NULL, NULL, (void *)&pt_format_##fmt },    \
 	{                                                                                          \
-		"teardown_forced_" #fmt, teardown_forced, NULL, NULL, (void *)&pt_format_##fmt     \
+		"compare_finds_differences_" #fmt, compare_finds_differences, NULL, NULL,          \
+		    (void *)&pt_format_##fmt                                                       \
 	}
 
 #define MODES(fmt)                                                                                 \

@@ -163,7 +163,7 @@ static void pick_injection(struct run *o)
 
 static void check_agree(struct run *o, const char *op)
 {
-	struct mirror_census c;
+	struct mmu_mirror_census c;
 
 	assert_false(o->on_normal);
 	if (!mirror_compare(o->env.vm, mirror_env_root(&o->env), o->env.tmod, &c, o->why,

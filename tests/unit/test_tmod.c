@@ -5,7 +5,8 @@
  * refused or injected failure changes nothing, what a split builds, that
  * the table at tmod_root_hpa() is the one a hardware walker would follow,
  * failure injection (every n-th after a skip, seeded random, the error),
- * and the audit that catches writes made behind the module's back.
+ * the audit that catches writes made behind the module's back, and what
+ * the module reports: its last failure and its printed statistics.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -329,6 +330,66 @@ static void injection(void **state)
 	tmod_destroy(u);
 }
 
+/*
+ * tmod_last_failure() names the latest refused, injected or out-of-memory
+ * call (what a protected VM's stop reason quotes); successes leave it.
+ * tmod_stats_print() shows calls by kind and failures by cause.
+ */
+static void last_failure_and_stats(void **state)
+{
+	const struct pt_format *f = *state;
+	struct tmod *t = make(f);
+	struct tmod_inject inj = { .mode = TMOD_INJECT_EVERY, .every = 1 };
+	struct tmod_failure lf;
+	char want[128];
+	const char *out;
+
+	assert_false(tmod_last_failure(t, &lf));
+	capture_console_start();
+	/* No parent yet: refused. */
+	assert_int_equal(tmod_map_leaf(t, X_GFN, 1, 0, leaf_at(f, 1, X_PFN, PT_R)), HV_EPERM);
+	capture_console_stop();
+	assert_true(tmod_last_failure(t, &lf));
+	assert_int_equal(lf.op, TMOD_OP_MAP_LEAF);
+	assert_int_equal(lf.gfn, X_GFN);
+	assert_int_equal(lf.level, 1);
+	assert_int_equal(lf.err, HV_EPERM);
+	assert_string_equal(lf.why, "no present parent table");
+	/* Successes leave the record alone. */
+	link_down_to(t, X_GFN, 1);
+	assert_true(tmod_last_failure(t, &lf));
+	assert_int_equal(lf.op, TMOD_OP_MAP_LEAF);
+	/* Injected: the call's own op, gfn and level, and the injected error. */
+	tmod_set_inject(t, &inj);
+	assert_int_equal(tmod_map_leaf(t, X_GFN + 1, 1, 0, leaf_at(f, 1, X_PFN + 1, PT_R)),
+			 HV_EBUSY);
+	inj.mode = TMOD_INJECT_OFF;
+	tmod_set_inject(t, &inj);
+	assert_true(tmod_last_failure(t, &lf));
+	assert_int_equal(lf.op, TMOD_OP_MAP_LEAF);
+	assert_int_equal(lf.gfn, X_GFN + 1);
+	assert_int_equal(lf.err, HV_EBUSY);
+	assert_string_equal(lf.why, "injected failure");
+	assert_int_equal(tmod_map_leaf(t, X_GFN, 1, 0, leaf_at(f, 1, X_PFN, PT_R)), 0);
+
+	capture_console_start();
+	tmod_stats_print(t, "vmX: ");
+	capture_console_stop();
+	out = capture_console_text();
+	snprintf(want, sizeof(want),
+		 "vmX: table module: %s table, root %#llx, %d tables and 1 leaves", f->name,
+		 (unsigned long long)hpa_val(tmod_root_hpa(t)), f->levels - 1);
+	if (!strstr(out, want))
+		fail_msg("expected \"%s\" in:\n%s", want, out);
+	snprintf(want, sizeof(want), "map-leaf 1/3 link-table %d/%d split 0/0", f->levels - 1,
+		 f->levels - 1);
+	if (!strstr(out, want))
+		fail_msg("expected \"%s\" in:\n%s", want, out);
+	assert_non_null(
+	    strstr(out, "vmX:   failures: busy 0, injected 1, refused 1, out of memory 0"));
+	tmod_destroy(t);
+}
+
 #define FORMAT_TESTS(fmt)                                                                          \
 	{ "checks_" #fmt, checks, NULL, NULL, (void *)&pt_format_##fmt },                          \
 	    { "split_" #fmt, split, NULL, NULL, (void *)&pt_format_##fmt },                        \
@@ -336,8 +397,10 @@ static void injection(void **state)
 	      (void *)&pt_format_##fmt },                                                          \
 	    { "audit_catches_stray_writes_" #fmt, audit_catches_stray_writes, NULL, NULL,          \
 	      (void *)&pt_format_##fmt },                                                          \
+	    { "injection_" #fmt, injection, NULL, NULL, (void *)&pt_format_##fmt },                \
 	{                                                                                          \
-		"injection_" #fmt, injection, NULL, NULL, (void *)&pt_format_##fmt                 \
+		"last_failure_and_stats_" #fmt, last_failure_and_stats, NULL, NULL,                \
+		    (void *)&pt_format_##fmt                                                       \
 	}
 
 int main(void)

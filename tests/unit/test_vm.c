@@ -5,8 +5,11 @@
  * zeroing, refusal of the hypervisor's own frames, bounds-checked
  * guest-physical access across chunks and holes, the loader seam, the
  * run/stop life cycle, the hypercall and console glue, the exit ring and
- * statistics output, the console escape commands, and that destroying a VM
- * gives every frame and table back.
+ * statistics output, the console escape commands, that destroying a VM
+ * gives every frame and table back, and a protected second stage: the
+ * table module the VM owns, the root a vCPU loads and the table the
+ * hardware would walk, faults through the mirror hook, failure injection,
+ * the retry bound, the check at stop, and teardown through the hook.
  *
  * Memory map of every test (offsets from the arena base A):
  *
@@ -21,6 +24,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +35,7 @@
 #include <hv/frames.h>
 #include <hv/loader.h>
 #include <hv/mm.h>
+#include <hv/tmod.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -54,7 +59,14 @@ static u64 pages_at_start;
 enum fake_kind { FK_HYPERCALL, FK_IO, FK_OTHER, FK_COUNT };
 static const char *const fake_kind_names[FK_COUNT] = { "HYPERCALL", "IO", "OTHER" };
 
+#define FAULTS_MAX 8
+
 struct fake_script {
+	unsigned fault_count;      /* load the root, fault at these gpas first */
+	u64 fault_gpa[FAULTS_MAX]; /* (writes) */
+	int load_err;              /* what vcpu_load_tdp_root() returned */
+	hpa_t walk;                /* the table it said the hardware walks */
+	enum mmu_fault_result fault_result[FAULTS_MAX];
 	unsigned io_exits;   /* record this many IO exits, then a hypercall sequence */
 	u64 shutdown_status; /* HC_SHUTDOWN argument at the end */
 	bool console_hello;  /* CONSOLE_WRITE "hello\n" from guest RAM at 0x1000 first */
@@ -65,7 +77,7 @@ struct fake_script {
 
 static struct fake_script script;
 static int fake_vm_inits, fake_vm_destroys, fake_vcpu_inits, fake_vcpu_destroys;
-static u64 fake_flushes;
+static u64 fake_flushes, fake_vm_flushes;
 
 static int fake_vm_init(struct vm *vm)
 {
@@ -109,6 +121,13 @@ static void fake_vcpu_run(struct vcpu *v)
 {
 	u64 pc = 0x100;
 
+	if (script.fault_count) {
+		script.load_err = vcpu_load_tdp_root(v, &script.walk);
+		for (unsigned i = 0; i < script.fault_count && !script.load_err; i++)
+			script.fault_result[i] =
+			    mmu_fault(v->mmu, gpa(script.fault_gpa[i]), PT_R | PT_W);
+	}
+
 	for (unsigned i = 0; i < script.io_exits; i++)
 		record(v, 0x7b, FK_IO, pc++);
 	if (script.console_hello) {
@@ -141,10 +160,13 @@ static void fake_vcpu_run(struct vcpu *v)
 static void fake_tlb_flush(void *arg, const struct mmu_root *root, gfn_t start, u64 count)
 {
 	(void)arg;
-	(void)root;
 	(void)start;
-	(void)count;
 	fake_flushes++;
+	/* The table module's seam: the whole VM. */
+	if (!root) {
+		assert_int_equal(count, 0);
+		fake_vm_flushes++;
+	}
 }
 
 static const char *fake_code_name(u64 code)
@@ -185,6 +207,7 @@ static int setup(void **state)
 	pages_at_start = page_alloc_outstanding();
 	memset(&script, 0, sizeof(script));
 	fake_vm_inits = fake_vm_destroys = fake_vcpu_inits = fake_vcpu_destroys = 0;
+	fake_flushes = fake_vm_flushes = 0;
 	return 0;
 }
 
@@ -595,6 +618,241 @@ static void console_input_and_escape_commands(void **state)
 	vm_destroy(vm0);
 }
 
+/* --- a protected second stage ------------------------------------------------------------ */
+
+static struct vm *make_protected_vm(const struct tmod_inject *inj)
+{
+	struct vm_config cfg = {
+		.name = "vm0", .ops = &fake_ops, .protected_tdp = true, .tmod_inject = inj
+	};
+	int err = 0;
+	struct vm *vm = vm_create(&cfg, &err);
+
+	assert_non_null(vm);
+	assert_int_equal(err, 0);
+	assert_non_null(vm->tmod);
+	assert_ptr_equal(tmod_format(vm->tmod), &pt_format_fake);
+	return vm;
+}
+
+static void expect_text(const char *needle)
+{
+	if (!strstr(capture_console_text(), needle))
+		fail_msg("expected \"%s\" in:\n%s", needle, capture_console_text());
+}
+
+/*
+ * A protected VM from creation to destruction: the vCPU loads the mirror
+ * root while the hardware is given the module's table, guest RAM is mapped
+ * through the hook into the module's table, the report shows both sides'
+ * figures and the check at stop passes, the teardown empties the module's
+ * table through the hook (its TLB seam flushing the whole VM through the
+ * backend), and every page comes back (teardown() checks).
+ */
+static void protected_vm_life(void **state)
+{
+	struct vm *vm = make_protected_vm(NULL);
+	struct tmod_stats ts;
+	struct vcpu *v;
+	char line[160];
+	hpa_t mirror;
+	int err;
+
+	(void)state;
+	assert_int_equal(vm_ram_alloc(vm, gpa(0), 4 * MIB), 0);
+	v = vcpu_create(vm, &err);
+	assert_non_null(v);
+	script.fault_count = 3;
+	script.fault_gpa[0] = 0x1000;
+	script.fault_gpa[1] = 0x123456;
+	script.fault_gpa[2] = 0x3ff000;
+	capture_console_start();
+	assert_int_equal(vm_run(vm), VM_STOP_OK);
+	capture_console_stop();
+
+	assert_int_equal(script.load_err, 0);
+	mirror = mmu_root_hpa(mmu_vcpu_root(v->mmu));
+	assert_true(mmu_role_is_mirror(mmu_root_role(mmu_vcpu_root(v->mmu))));
+	assert_int_equal(hpa_val(script.walk), hpa_val(tmod_root_hpa(vm->tmod)));
+	assert_int_not_equal(hpa_val(script.walk), hpa_val(mirror));
+	for (unsigned i = 0; i < script.fault_count; i++)
+		assert_int_equal(script.fault_result[i], MMU_FAULT_MAPPED);
+	/* The module holds what the faults mapped: three 4 KiB leaves (fake has no 2 MiB). */
+	tmod_stats_read(vm->tmod, &ts);
+	assert_int_equal(ts.leaves, 3);
+	assert_int_equal(ts.done[TMOD_OP_MAP_LEAF], 3);
+	assert_int_equal(ts.done[TMOD_OP_LINK_TABLE], ts.tables);
+	assert_int_equal(ts.injected + ts.refused + ts.busy, 0);
+
+	snprintf(line, sizeof(line),
+		 "vm0: vcpu0: second stage: protected (table module root %#llx, mirror root %#llx)",
+		 (unsigned long long)hpa_val(script.walk), (unsigned long long)hpa_val(mirror));
+	expect_text(line);
+	expect_text("vm0: mirror hook calls: map-leaf 3, link-table ");
+	expect_text("failed 0, rolled back 0, gave up 0, teardown forced 0, merges refused 0");
+	expect_text("vm0: table module: fake table, root ");
+	expect_text("vm0:   failures: busy 0, injected 0, refused 0, out of memory 0");
+	snprintf(line, sizeof(line),
+		 "vm0: protected second stage: audit ok; mirror and table module agree (%u "
+		 "entries compared, %llu tables, 3 leaves)",
+		 pt_table_entries(&pt_format_fake, pt_format_fake.levels) +
+		     (unsigned)ts.tables * PT_ENTRIES,
+		 (unsigned long long)ts.tables);
+	expect_text(line);
+
+	capture_console_start();
+	vm_destroy(vm);
+	capture_console_stop();
+	snprintf(line, sizeof(line),
+		 "vm0: protected second stage torn down through the hook: 3 leaves and %llu tables "
+		 "removed; 0 tables and 0 leaves left for the module to reclaim",
+		 (unsigned long long)ts.tables);
+	expect_text(line);
+	/* Each removed table was flushed by the module through the backend, for the whole VM. */
+	assert_int_equal(fake_vm_flushes, ts.tables + 1);
+}
+
+/*
+ * Injected failures: every other module call busy still maps everything
+ * (the engine retries, rolls back, counts); a module that is always busy
+ * makes every fault MMU_FAULT_RETRY and the retry bound trips after
+ * VCPU_FAULT_RETRY_MAX in a row; a refusing module gives
+ * MMU_FAULT_EXTERNAL. vm_tdp_last_failure() says what the module said.
+ */
+static void protected_vm_injected_failures(void **state)
+{
+	struct tmod_inject inj = { .mode = TMOD_INJECT_EVERY, .every = 2 };
+	struct mmu_stats ms;
+	struct tmod_stats ts;
+	struct vm *vm;
+	struct vcpu *v;
+	char why[128];
+	hpa_t walk;
+	int err;
+
+	(void)state;
+	capture_console_start();
+	vm = make_protected_vm(&inj);
+	assert_int_equal(vm_ram_alloc(vm, gpa(0), 4 * MIB), 0);
+	v = vcpu_create(vm, &err);
+	assert_non_null(v);
+	assert_int_equal(vcpu_load_tdp_root(v, &walk), 0);
+	for (u64 g = 0; g < 64; g++)
+		assert_int_equal(mmu_fault(v->mmu, gpa(g << PAGE_SHIFT), PT_R), MMU_FAULT_MAPPED);
+	tmod_stats_read(vm->tmod, &ts);
+	mmu_stats_read(vm->mmu, &ms);
+	assert_int_equal(ts.leaves, 64);
+	assert_true(ts.injected >= 64);
+	assert_int_equal(ms.count[MMU_STAT_MIRROR_ROLLBACK], ts.injected);
+	assert_int_equal(ms.count[MMU_STAT_MIRROR_HOOK_FAIL], ts.injected);
+	assert_int_equal(vm_check_protected(vm), 0);
+	assert_non_null(
+	    strstr(vm_tdp_last_failure(vm, why, sizeof(why)), ": injected failure (EBUSY)"));
+
+	/*
+	 * Always busy: every fault is RETRY (the engine's own bound spent), and
+	 * the vCPU's bound trips on the VCPU_FAULT_RETRY_MAX-th in a row for
+	 * one gfn. gfn 0x80 is in the L1 table the loop above built.
+	 */
+	inj.every = 1;
+	tmod_set_inject(vm->tmod, &inj);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(mmu_fault(v->mmu, gpa(0x80000), PT_R), MMU_FAULT_RETRY);
+	assert_string_equal(vm_tdp_last_failure(vm, why, sizeof(why)),
+			    "map-leaf L1 gfn 0x80: injected failure (EBUSY)");
+	for (u32 i = 1; i < VCPU_FAULT_RETRY_MAX; i++)
+		assert_false(vcpu_fault_retry_exceeded(v, gpa(0x80000)));
+	/* Another gfn starts a new count (another offset in the same page does not) ... */
+	for (u32 i = 1; i < VCPU_FAULT_RETRY_MAX; i++)
+		assert_false(vcpu_fault_retry_exceeded(v, gpa(i & 1 ? 0x81000 : 0x81abc)));
+	/* ... and so does any other answer in between. */
+	vcpu_fault_progress(v);
+	for (u32 i = 1; i < VCPU_FAULT_RETRY_MAX; i++)
+		assert_false(vcpu_fault_retry_exceeded(v, gpa(0x81000)));
+	assert_true(vcpu_fault_retry_exceeded(v, gpa(0x81000)));
+
+	/* Refused: MMU_FAULT_EXTERNAL, nothing mapped, and the module's answer is kept. */
+	inj.err = HV_EPERM;
+	tmod_set_inject(vm->tmod, &inj);
+	assert_int_equal(mmu_fault(v->mmu, gpa(0x82000), PT_R), MMU_FAULT_EXTERNAL);
+	assert_string_equal(vm_tdp_last_failure(vm, why, sizeof(why)),
+			    "map-leaf L1 gfn 0x82: injected failure (EPERM)");
+	inj.mode = TMOD_INJECT_OFF;
+	tmod_set_inject(vm->tmod, &inj);
+	assert_int_equal(vm_check_protected(vm), 0);
+	tmod_stats_read(vm->tmod, &ts);
+	assert_int_equal(ts.leaves, 64);
+	vm_destroy(vm);
+	capture_console_stop();
+	expect_text("vm0: table module failure injection: every (every 2, 0 per million, seed 0, "
+		    "after 0 calls), failing with EBUSY");
+}
+
+/* The check at stop sees a table module that differs from the mirror. */
+static void protected_check_catches_a_difference(void **state)
+{
+	struct vm *vm = make_protected_vm(NULL);
+	struct mmu_translation t;
+	struct vcpu *v;
+	hpa_t walk;
+	int err;
+
+	(void)state;
+	assert_int_equal(vm_ram_alloc(vm, gpa(0), 4 * MIB), 0);
+	v = vcpu_create(vm, &err);
+	assert_non_null(v);
+	capture_console_start();
+	/* Before any root: nothing to compare, and the module's table is empty. */
+	assert_int_equal(vm_check_protected(vm), 0);
+	expect_text("no mirror root, the table module's table is empty");
+	assert_int_equal(vcpu_load_tdp_root(v, &walk), 0);
+	assert_int_equal(mmu_fault(v->mmu, gpa(0x5000), PT_R), MMU_FAULT_MAPPED);
+	assert_true(mmu_translate(vm->mmu, mmu_vcpu_root(v->mmu), 5, &t));
+	/* A leaf the mirror does not have, made through the module's own call. */
+	assert_int_equal(tmod_map_leaf(vm->tmod, 6, 1, 0, t.pte + pte_pfn_bits(&pt_format_fake, 1)),
+			 0);
+	assert_int_equal(vm_check_protected(vm), HV_EIO);
+	expect_text("E vm0: protected second stage: the mirror and the table module's table "
+		    "disagree: fake: L1 gfn 0x6: ");
+	assert_int_equal(tmod_remove_leaf(vm->tmod, 6, 1, t.pte + pte_pfn_bits(&pt_format_fake, 1)),
+			 0);
+	assert_int_equal(vm_check_protected(vm), 0);
+	vm_destroy(vm);
+	capture_console_stop();
+}
+
+/* A normal VM: the engine's root is what the hardware walks; no module, nothing to check. */
+static void normal_vm_walks_the_engine_root(void **state)
+{
+	struct tmod_inject inj = { .mode = TMOD_INJECT_EVERY, .every = 2 };
+	struct vm_config cfg = { .name = "vm0", .ops = &fake_ops, .tmod_inject = &inj };
+	struct vm *vm;
+	struct vcpu *v;
+	char why[64];
+	hpa_t walk;
+	int err;
+
+	(void)state;
+	/* Injection needs a module. */
+	capture_console_start();
+	assert_null(vm_create(&cfg, &err));
+	capture_console_stop();
+	assert_int_equal(err, HV_EINVAL);
+	expect_text("table module injection without a protected second stage");
+	vm = make_vm("vm0");
+	assert_null(vm->tmod);
+	assert_int_equal(vm_ram_alloc(vm, gpa(0), MIB), 0);
+	v = vcpu_create(vm, &err);
+	assert_non_null(v);
+	assert_int_equal(vcpu_load_tdp_root(v, &walk), 0);
+	assert_false(mmu_role_is_mirror(mmu_root_role(mmu_vcpu_root(v->mmu))));
+	assert_int_equal(hpa_val(walk), hpa_val(mmu_root_hpa(mmu_vcpu_root(v->mmu))));
+	assert_int_equal(vm_check_protected(vm), 0);
+	assert_string_equal(vm_tdp_last_failure(vm, why, sizeof(why)),
+			    "no table module (normal second stage)");
+	vm_destroy(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +866,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(run_until_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(run_guest_error_and_user_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(console_input_and_escape_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_vm_life, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_vm_injected_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_check_catches_a_difference, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(normal_vm_walks_the_engine_root, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,6 +275,23 @@ static int mirror_role_check(struct mmu_vm *vm, mmu_role_t role)
 	return 0;
 }
 
+struct mmu_root *mmu_vm_mirror_root(struct mmu_vm *vm)
+{
+	struct mmu_root *r, *found = NULL;
+
+	spin_lock(&vm->roots_lock);
+	list_for_each_entry (r, &vm->roots, link) {
+		/* Never invalidated before the VM dies: the MMU's reference keeps it alive. */
+		if (mmu_role_is_mirror(r->role) &&
+		    !__atomic_load_n(&r->invalid, __ATOMIC_RELAXED)) {
+			found = r;
+			break;
+		}
+	}
+	spin_unlock(&vm->roots_lock);
+	return found;
+}
+
 /* --- per-vCPU cache ------------------------------------------------------------------------ */
 
 struct mmu_root *mmu_vcpu_root(const struct mmu_vcpu *vc)

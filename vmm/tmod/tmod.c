@@ -5,6 +5,7 @@
  */
 #include <hv/check.h>
 #include <hv/errno.h>
+#include <hv/fmt.h>
 #include <hv/log.h>
 
 #include "tmod_internal.h"
@@ -142,6 +143,14 @@ void tmod_write(struct tmod *t, pte_t *table, unsigned idx, pte_t e)
 	__atomic_store_n(&table[idx], e, __ATOMIC_RELEASE);
 }
 
+void tmod_note_failure(struct tmod *t, enum tmod_op op, gfn_t gfn, int level, int err,
+		       const char *why)
+{
+	t->last_fail =
+	    (struct tmod_failure){ .op = op, .gfn = gfn, .level = level, .err = err, .why = why };
+	t->has_failed = true;
+}
+
 void tmod_flush(struct tmod *t)
 {
 	t->st.flushes++;
@@ -187,7 +196,7 @@ static bool inject_now(struct tmod *t)
  * on contention; then let injection fail it. 0 with the lock held, or the
  * error without it.
  */
-int tmod_enter(struct tmod *t, enum tmod_op op)
+int tmod_enter(struct tmod *t, enum tmod_op op, gfn_t gfn, int level)
 {
 	__atomic_fetch_add(&t->st.calls[op], 1, __ATOMIC_RELAXED);
 	if (!spin_trylock(&t->lock)) {
@@ -198,6 +207,7 @@ int tmod_enter(struct tmod *t, enum tmod_op op)
 		int err = t->inj.err;
 
 		t->st.injected++;
+		tmod_note_failure(t, op, gfn, level, err, "injected failure");
 		spin_unlock(&t->lock);
 		return err;
 	}
@@ -325,4 +335,38 @@ void tmod_stats_read(struct tmod *t, struct tmod_stats *out)
 	out->tables = t->st.tables;
 	out->leaves = t->st.leaves;
 	spin_unlock(&t->lock);
+}
+
+bool tmod_last_failure(struct tmod *t, struct tmod_failure *out)
+{
+	bool any;
+
+	spin_lock(&t->lock);
+	any = t->has_failed;
+	if (any)
+		*out = t->last_fail;
+	spin_unlock(&t->lock);
+	return any;
+}
+
+void tmod_stats_print(struct tmod *t, const char *prefix)
+{
+	struct tmod_stats st;
+	char calls[TMOD_OP_COUNT * 48]; /* " remove-table <done>/<calls>" each */
+	size_t at = 0;
+
+	tmod_stats_read(t, &st);
+	for (int i = 0; i < TMOD_OP_COUNT && at < sizeof(calls); i++)
+		at += (size_t)fmt_snprintf(calls + at, sizeof(calls) - at, " %s %llu/%llu",
+					   op_names[i], (unsigned long long)st.done[i],
+					   (unsigned long long)st.calls[i]);
+	hv_printf("%stable module: %s table, root %#llx, %llu tables and %llu leaves alive\n",
+		  prefix, t->fmt->name, (unsigned long long)hpa_val(tmod_root_hpa(t)),
+		  (unsigned long long)st.tables, (unsigned long long)st.leaves);
+	hv_printf("%s  calls by kind (done/made):%s\n", prefix, calls);
+	hv_printf("%s  failures: busy %llu, injected %llu, refused %llu, out of memory %llu; "
+		  "TLB flushes %llu\n",
+		  prefix, (unsigned long long)st.busy, (unsigned long long)st.injected,
+		  (unsigned long long)st.refused, (unsigned long long)st.nomem,
+		  (unsigned long long)st.flushes);
 }

@@ -40,6 +40,8 @@ struct tmod {
 	u64 inj_calls;        /* table calls since injection was set */
 	u64 rng;              /* xorshift state for TMOD_INJECT_RANDOM */
 	struct tmod_stats st; /* except calls[] and busy, which are atomic */
+	struct tmod_failure last_fail;
+	bool has_failed;
 };
 
 /* An entry's contribution to its table's checksum: position-dependent, zero for an empty entry. */
@@ -66,13 +68,16 @@ void tmod_table_free_tree(struct tmod *t, pte_t *table);
 void tmod_write(struct tmod *t, pte_t *table, unsigned idx, pte_t e);
 /* Lock held: call the TLB seam. */
 void tmod_flush(struct tmod *t);
+/* Lock held: remember a failed call for tmod_last_failure(); why must be a static string. */
+void tmod_note_failure(struct tmod *t, enum tmod_op op, gfn_t gfn, int level, int err,
+		       const char *why);
 
 /*
- * Enter a table call: take the lock (HV_EBUSY if another CPU holds it),
- * count the call, apply failure injection. 0 with the lock held, or the
- * error without it.
+ * Enter a table call about (gfn, level): take the lock (HV_EBUSY if another
+ * CPU holds it), count the call, apply failure injection. 0 with the lock
+ * held, or the error without it.
  */
-int tmod_enter(struct tmod *t, enum tmod_op op);
+int tmod_enter(struct tmod *t, enum tmod_op op, gfn_t gfn, int level);
 /* Lock held: the table at `level` that holds gfn's entry, or NULL if the walk stops above it. */
 pte_t *tmod_find(struct tmod *t, gfn_t gfn, int level);
 

@@ -38,11 +38,19 @@ struct req {
 static int refuse(struct req *q, int err, const char *why)
 {
 	q->t->st.refused++;
+	tmod_note_failure(q->t, q->op, q->gfn, q->level, err, why);
 	log_err("tmod: %s: %s L%d gfn %#llx refused: %s (entry %#llx, caller's old %#llx, new "
 		"%#llx)",
 		q->t->name, tmod_op_name(q->op), q->level, (unsigned long long)q->gfn, why,
 		(unsigned long long)q->cur, (unsigned long long)q->old, (unsigned long long)q->new);
 	return err;
+}
+
+static int out_of_memory(struct req *q)
+{
+	q->t->st.nomem++;
+	tmod_note_failure(q->t, q->op, q->gfn, q->level, HV_ENOMEM, "no page for a table");
+	return HV_ENOMEM;
 }
 
 /* Checks every call makes; finds the entry. */
@@ -101,10 +109,8 @@ static int do_link_table(struct req *q)
 	if (pte_is_present(f, q->cur))
 		return refuse(q, HV_EPERM, "the entry is not empty");
 	child = tmod_table_alloc(q->t, q->level - 1, q->gfn);
-	if (!child) {
-		q->t->st.nomem++;
-		return HV_ENOMEM;
-	}
+	if (!child)
+		return out_of_memory(q);
 	tmod_write(q->t, q->table, q->idx, make_table_pte(f, virt_to_phys(child)));
 	return 0;
 }
@@ -154,10 +160,8 @@ static int do_split(struct req *q)
 		return refuse(q, HV_EPERM, "not a huge leaf");
 	child = build(q->t, f->decode(f, q->cur, q->level), pte_leaf_pfn(f, q->cur, q->level),
 		      q->level - 1, q->gfn);
-	if (!child) {
-		q->t->st.nomem++;
-		return HV_ENOMEM;
-	}
+	if (!child)
+		return out_of_memory(q);
 	if (f->break_before_make) {
 		/* Break: the leaf goes and every TLB forgets it before the table appears. */
 		tmod_write(q->t, q->table, q->idx, 0);
@@ -225,7 +229,7 @@ static int do_remove_table(struct req *q)
 
 static int run(struct req *q, int (*op)(struct req *))
 {
-	int r = tmod_enter(q->t, q->op);
+	int r = tmod_enter(q->t, q->op, q->gfn, q->level);
 
 	if (r)
 		return r;

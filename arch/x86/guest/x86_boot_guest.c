@@ -13,6 +13,12 @@
  * the guest's command line (for Linux after hv's defaults, and before what
  * follows " -- " on hv's own command line).
  *
+ * Second stage: the engine's own root by default; guest_tdp=protected gives
+ * the VM a protected second stage (docs/mirror.md, "Running a protected
+ * guest": the CPU walks the trusted table module's table, the engine keeps
+ * the mirror), optionally with the module's failure injection
+ * (tmod_inject=, a debug option).
+ *
  * Memory ("thin" layout, docs/svm.md): guest-physical [0, 1 MiB) is fresh
  * zeroed RAM (the PC's low memory stays the platform's), and above 1 MiB
  * the guest gets the host's own free RAM at the same addresses: its memory
@@ -310,6 +316,14 @@ int arch_guest_run(const struct boot_info *bi)
 
 	if (choose(bi, &c))
 		return HV_EXIT_FAILURE;
+	cfg.protected_tdp = cmdline_get()->guest_tdp_protected;
+	if (cmdline_get()->tmod_inject.mode != TMOD_INJECT_OFF) {
+		if (cfg.protected_tdp)
+			cfg.tmod_inject = &cmdline_get()->tmod_inject;
+		else
+			log_warn("guest: tmod_inject= ignored: the guest's second stage is not "
+				 "protected (guest_tdp=protected)");
+	}
 	cfg.ops = backend();
 	if (!cfg.ops) {
 		log_err("guest: no backend for this CPU (%s needs %s)", x86_cpu.vendor,

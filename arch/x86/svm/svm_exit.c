@@ -23,7 +23,8 @@
 
 #include "svm_internal.h"
 
-#define LOW32 GENMASK(31, 0)
+#define LOW32       GENMASK(31, 0)
+#define NPF_WHY_MAX 112 /* what the table module last said, in a stop reason */
 
 void svm_skip(struct svm_vcpu *sv, unsigned len)
 {
@@ -215,6 +216,7 @@ enum svm_exit_kind svm_exit_npf(struct svm_vcpu *sv)
 	struct vcpu *v = sv->x.vcpu;
 	u64 err = vmcb->control.exit_info1, addr = vmcb->control.exit_info2;
 	u8 access = PT_R | ((err & SVM_NPF_W) ? PT_W : 0) | ((err & SVM_NPF_ID) ? PT_X : 0);
+	char why[NPF_WHY_MAX];
 	enum mmu_fault_result r;
 
 	if (err & SVM_NPF_RSVD) {
@@ -230,9 +232,20 @@ enum svm_exit_kind svm_exit_npf(struct svm_vcpu *sv)
 	switch (r) {
 	case MMU_FAULT_MAPPED:
 		sv->npf_fixed++;
+		vcpu_fault_progress(v);
 		return SVM_KIND_NPF;
 	case MMU_FAULT_SPURIOUS:
+		vcpu_fault_progress(v);
+		return SVM_KIND_NPF;
 	case MMU_FAULT_RETRY:
+		/* Re-enter and fault again, but not forever (a module that stays busy). */
+		if (unlikely(vcpu_fault_retry_exceeded(v, gpa(addr))))
+			vm_stop(v->vm, VM_STOP_FAILED,
+				"%s of GPA %#llx at RIP %#llx: retried %u times in a row without "
+				"progress; last second-stage failure: %s",
+				npf_access(err), (unsigned long long)addr,
+				(unsigned long long)vmcb->save.rip, VCPU_FAULT_RETRY_MAX,
+				vm_tdp_last_failure(v->vm, why, sizeof(why)));
 		return SVM_KIND_NPF;
 	case MMU_FAULT_MMIO:
 		vm_stop(v->vm, VM_STOP_FAILED,
@@ -246,6 +259,14 @@ enum svm_exit_kind svm_exit_npf(struct svm_vcpu *sv)
 		vm_stop(v->vm, VM_STOP_FAILED,
 			"no memory for second-stage tables (GPA %#llx, RIP %#llx)",
 			(unsigned long long)addr, (unsigned long long)vmcb->save.rip);
+		return SVM_KIND_NPF;
+	case MMU_FAULT_EXTERNAL:
+		/* The protected second stage's module refused: mirror and module disagree. */
+		vm_stop(v->vm, VM_STOP_FAILED,
+			"%s of GPA %#llx at RIP %#llx: the table module refused the change: %s",
+			npf_access(err), (unsigned long long)addr,
+			(unsigned long long)vmcb->save.rip,
+			vm_tdp_last_failure(v->vm, why, sizeof(why)));
 		return SVM_KIND_NPF;
 	default:
 		/* Read-only and write-tracked slots do not exist in an SVM guest yet. */

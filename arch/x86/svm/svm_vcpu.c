@@ -38,21 +38,31 @@
 #define VINTR_WINDOW (SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR | SVM_INT_CTL_V_INTR_PRIO_MASK)
 
 /*
- * The nCR3 seam: today the MMU engine's current root for the vCPU. A
- * protected guest whose nested table is owned elsewhere (issue 5) changes
- * only this function.
+ * The nCR3 seam: vcpu_load_tdp_root() loads the vCPU's root and says which
+ * table the CPU walks (nCR3, the VMCB's nested table root: APM Vol. 2,
+ * 15.25.3 "Enabling Nested Paging"). A normal VM: the engine's root. A
+ * protected VM (vm_config.protected_tdp, docs/mirror.md): the table
+ * module's table, while the engine works on its mirror root; the CPU never
+ * walks the mirror.
  */
 static void load_root(struct svm_vcpu *sv)
 {
 	struct vcpu *v = sv->x.vcpu;
-	int err = mmu_vcpu_load_root(v->mmu, mmu_role_make(v->vm->ops->tdp_format->levels, 0));
+	hpa_t walk;
+	int err = vcpu_load_tdp_root(v, &walk);
 
 	if (err) {
 		vm_stop(v->vm, VM_STOP_FAILED, "cannot load a second-stage root: %s",
 			err_name(err));
 		return;
 	}
-	sv->vmcb->control.nested_cr3 = hpa_val(mmu_root_hpa(mmu_vcpu_root(v->mmu)));
+	if (sv->vmcb->control.nested_cr3 != hpa_val(walk)) {
+		sv->vmcb->control.nested_cr3 = hpa_val(walk);
+		/* What the VMCB now holds, read back: the tests compare it with both roots. */
+		log_at(v->vm->tmod ? LOG_INFO : LOG_DEBUG, "%s: vcpu%u: nCR3 %#llx (%s)",
+		       v->vm->name, v->id, (unsigned long long)sv->vmcb->control.nested_cr3,
+		       v->vm->tmod ? "the table module's root" : "the engine's root");
+	}
 	sv->flush_pending = true;
 }
 

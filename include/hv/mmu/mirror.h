@@ -95,4 +95,36 @@ static inline enum mmu_mirror_kind mmu_mirror_classify(const struct pt_format *f
  */
 #define MMU_MIRROR_TRIES 8
 
+/* --- comparing a mirror with its external table (vmm/mmu/mirror_check.c) --------------------- */
+
+struct mmu_root;
+
+/*
+ * Read-only access to the external table: copy the entries of its table at
+ * `level` that holds gfn's entry into out[] (pt_table_entries(fmt, level)
+ * of them). 0, or an error when the walk stops above `level` (no such
+ * table). The owner's inspection call (tmod_read_table) fits this.
+ */
+typedef int mmu_external_read_fn(void *arg, gfn_t gfn, int level, pte_t *out);
+
+struct mmu_mirror_census {
+	u64 entries; /* entries compared */
+	u64 tables;  /* tables below the root */
+	u64 leaves;
+};
+
+/*
+ * Walk the mirror root `root` of vm and the external table together: every
+ * mirror table has an external table at the same place, every leaf is
+ * bit-identical, every table entry has the same non-address bits, every
+ * empty mirror entry is empty outside too (so the external table maps
+ * nothing the mirror does not), and no mirror entry is frozen. Takes
+ * mmu_lock for reading (and whatever lock `read` takes: it sits below
+ * mmu_lock in the lock order). Returns 0 (they agree; *census, if not
+ * NULL, counts what was compared), HV_EIO with the first difference
+ * described in why, HV_EINVAL (root is not vm's mirror root) or HV_ENOMEM.
+ */
+int mmu_mirror_compare(struct mmu_vm *vm, struct mmu_root *root, mmu_external_read_fn *read,
+		       void *arg, struct mmu_mirror_census *census, char *why, size_t why_len);
+
 #endif /* HV_MMU_MIRROR_H */

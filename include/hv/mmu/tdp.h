@@ -102,6 +102,13 @@ bool mmu_vcpu_root_is_valid(const struct mmu_vcpu *vc);
 /* Roles of the current root and previous roots, most recent first; the count. */
 unsigned mmu_vcpu_cached_roles(const struct mmu_vcpu *vc, mmu_role_t roles[1 + MMU_PREV_ROOTS]);
 
+/*
+ * The VM's mirror root, or NULL if no vCPU has loaded one yet. No reference
+ * is taken: the MMU holds one for the mirror root until mmu_vm_destroy(),
+ * so the pointer stays valid until then. Takes roots_lock.
+ */
+struct mmu_root *mmu_vm_mirror_root(struct mmu_vm *vm);
+
 hpa_t mmu_root_hpa(const struct mmu_root *root);
 mmu_role_t mmu_root_role(const struct mmu_root *root);
 const struct pt_format *mmu_root_format(const struct mmu_root *root);

@@ -1,7 +1,9 @@
 /*
- * Mirror-role test helpers (see mirror_test.h). The comparator reads the
- * mirror white-box (the engine's root structure) and the external table
- * only through the module's read-only call, tmod_read_table().
+ * Mirror-role test helpers (see mirror_test.h). The comparator is the
+ * hypervisor's own (mmu_mirror_compare through tmod_hook_compare, what a
+ * protected VM runs at its stop): it reads the mirror from the engine's
+ * pages and the external table only through the module's read-only call,
+ * tmod_read_table().
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +19,6 @@
 #include <hv/mm.h>
 #include <hv/tmod_hook.h>
 
-#include "../../../vmm/mmu/mmu_internal.h"
-#include "../../../vmm/mmu/pt_iter.h"
 #include "mirror_test.h"
 
 static void ext_flush(void *arg)
@@ -110,97 +110,10 @@ u64 mirror_stat(struct mmu_vm *vm, enum mmu_stat s)
 
 /* --- the comparator ------------------------------------------------------------------------ */
 
-struct cmp {
-	const struct pt_format *f;
-	struct tmod *t;
-	struct mirror_census *c;
-	char *why;
-	size_t why_len;
-};
-
-static bool differ(struct cmp *c, int level, gfn_t gfn, pte_t m, pte_t x, const char *what)
-{
-	snprintf(c->why, c->why_len, "%s: L%d gfn %#llx: mirror %#llx, external %#llx: %s",
-		 c->f->name, level, (unsigned long long)gfn, (unsigned long long)m,
-		 (unsigned long long)x, what);
-	return false;
-}
-
-static bool cmp_entry(struct cmp *c, pte_t *mt, const pte_t *ext, unsigned i, int level,
-		      gfn_t base);
-
-static bool cmp_table(struct cmp *c, pte_t *mt, int level, gfn_t base)
-{
-	const struct pt_format *f = c->f;
-	unsigned entries = pt_table_entries(f, level);
-	pte_t *ext = malloc(entries * sizeof(*ext));
-	bool ok = true;
-	int r;
-
-	assert_non_null(ext);
-	r = tmod_read_table(c->t, base, level, ext);
-	if (r) {
-		snprintf(c->why, c->why_len,
-			 "%s: L%d table at gfn %#llx: the external table has none (%s)", f->name,
-			 level, (unsigned long long)base, err_name(r));
-		free(ext);
-		return false;
-	}
-	for (unsigned i = 0; i < entries && ok; i++)
-		ok = cmp_entry(c, mt, ext, i, level, base);
-	free(ext);
-	return ok;
-}
-
-static bool cmp_entry(struct cmp *c, pte_t *mt, const pte_t *ext, unsigned i, int level, gfn_t base)
-{
-	const struct pt_format *f = c->f;
-	gfn_t gfn = base + ((gfn_t)i << pt_level_page_shift(level));
-	pte_t m = pt_read(&mt[i]), x = ext[i];
-
-	c->c->entries++;
-	if (pte_is_frozen(f, m))
-		return differ(c, level, gfn, m, x, "frozen mirror entry left behind");
-	if (!pte_is_present(f, m)) {
-		if (m || x)
-			return differ(c, level, gfn, m, x, "mirror empty, external not (or junk)");
-		return true;
-	}
-	if (pte_is_leaf(f, m, level)) {
-		if (m != x)
-			return differ(c, level, gfn, m, x, "leaves differ");
-		c->c->leaves++;
-		return true;
-	}
-	if (!pte_is_table(f, x, level) || ((m ^ x) & ~f->pfn_mask))
-		return differ(c, level, gfn, m, x, "mirror table, external something else");
-	c->c->tables++;
-	return cmp_table(c, pt_table_ptr(f, m), level - 1, gfn);
-}
-
 bool mirror_compare(struct mmu_vm *vm, struct mmu_root *root, struct tmod *t,
-		    struct mirror_census *census, char *why, size_t why_len)
+		    struct mmu_mirror_census *census, char *why, size_t why_len)
 {
-	struct mirror_census local;
-	struct cmp c = {
-		.f = root->fmt,
-		.t = t,
-		.c = census ? census : &local,
-		.why = why,
-		.why_len = why_len,
-	};
-	bool ok;
-
-	memset(c.c, 0, sizeof(*c.c));
-	if (tmod_format(t) != root->fmt) {
-		snprintf(why, why_len, "formats differ: %s / %s", root->fmt->name,
-			 tmod_format(t)->name);
-		return false;
-	}
-	mmu_read_lock(vm);
-	ok = cmp_table(&c, root->table, root->fmt->levels, 0);
-	mmu_read_unlock(vm);
-	return ok;
+	return tmod_hook_compare(vm, root, t, census, why, why_len) == 0;
 }
 
 void mirror_check_agree(struct mirror_env *env)

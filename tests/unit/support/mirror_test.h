@@ -40,23 +40,15 @@ static inline struct mmu_root *mirror_env_root(struct mirror_env *env)
 	return mmu_vcpu_root(env->vc);
 }
 
-struct mirror_census {
-	u64 entries; /* entries compared */
-	u64 tables;  /* tables below the root */
-	u64 leaves;
-};
-
 /*
- * Walk the mirror root and the module's table together: every mirror
- * table has an external table at the same place, every leaf is
- * bit-identical, every table entry has the same non-address bits, every
- * empty mirror entry is empty outside too (so the external table maps
- * nothing the mirror does not), and no mirror entry is frozen. Takes
- * mmu_lock for reading. Returns true, or false with the first difference
- * described in why (for worker threads).
+ * Walk the mirror root and the module's table together
+ * (tmod_hook_compare(), hv/tmod_hook.h: tables at the same places, leaves
+ * bit-identical, nothing mapped outside that the mirror does not map, no
+ * frozen entry). Takes mmu_lock for reading. Returns true, or false with
+ * the first difference described in why (for worker threads).
  */
 bool mirror_compare(struct mmu_vm *vm, struct mmu_root *root, struct tmod *t,
-		    struct mirror_census *census, char *why, size_t why_len);
+		    struct mmu_mirror_census *census, char *why, size_t why_len);
 /* mirror_compare() that fails the cmocka test; also runs tmod_audit(). */
 void mirror_check_agree(struct mirror_env *env);
 
