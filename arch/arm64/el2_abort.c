@@ -147,6 +147,20 @@ static bool map_ram(struct el2_vcpu *ev, u64 ipa, u8 access, bool *mmio)
 			"vcpu%u: no memory for stage-2 tables mapping IPA %#llx (PC %#llx)",
 			ev->vcpu->id, (unsigned long long)ipa, (unsigned long long)ev->regs.pc);
 		return true;
+	case MMU_FAULT_EXTERNAL: {
+		/*
+		 * A protected VM's table module refused to map guest RAM: mirror and
+		 * module disagree. Not the guest's doing, so no abort for it.
+		 */
+		char why[VM_REASON_MAX / 2];
+
+		vm_stop(ev->vcpu->vm, VM_STOP_FAILED,
+			"vcpu%u: stage-2 fault at IPA %#llx (PC %#llx): the table module refused "
+			"the change: %s",
+			ev->vcpu->id, (unsigned long long)ipa, (unsigned long long)ev->regs.pc,
+			vm_tdp_last_failure(ev->vcpu->vm, why, sizeof(why)));
+		return true;
+	}
 	default:
 		/* MMIO, and read-only or tracked slots, which arm64 VMs do not have. */
 		*mmio = true;

@@ -150,6 +150,19 @@ def test_protected_second_stage(request, guest):
     assert "vm0: protected second stage: audit ok; mirror and table module agree" in b.output
 
 
+def test_protected_module_refusing_stops_only_the_vm(request):
+    """A table module that refuses every change: the first stage-2 fault stops
+    the VM with the module's answer (no abort injected into the guest for its
+    own RAM), and the hypervisor carries on to its report and exit status."""
+    b = run_emulator(qemu("guest=hvc guest_tdp=protected tmod_inject=every:1,refuse"), TIMEOUT,
+                     request)
+    assert b.status == EXIT_VM_FAILED
+    assert re.search(r"E vm0: stopped \(failed\): vcpu0: stage-2 fault at IPA 0x[0-9a-f]+ "
+                     r"\(PC 0x[0-9a-f]+\): the table module refused the change: .*injected",
+                     b.output)
+    assert "protected second stage: audit ok" in b.output
+
+
 def test_console_escape_stops_a_spinning_guest(request):
     argv = qemu("guest=spin")
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
