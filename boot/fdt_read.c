@@ -14,22 +14,6 @@
 #include <hv/fdt.h>
 #include <hv/string.h>
 
-/* Header field offsets (Devicetree Specification 5.2). */
-enum {
-	HDR_MAGIC = 0,
-	HDR_TOTALSIZE = 4,
-	HDR_OFF_STRUCT = 8,
-	HDR_OFF_STRINGS = 12,
-	HDR_OFF_RSVMAP = 16,
-	HDR_VERSION = 20,
-	HDR_LAST_COMP = 24,
-	HDR_SIZE_STRINGS = 32,
-	HDR_SIZE_STRUCT = 36,
-};
-
-#define RSV_ENTRY_SIZE 16u /* two big-endian u64: address, size */
-#define PROP_HDR_SIZE  8u  /* u32 len, u32 nameoff after the token */
-
 u32 fdt_be32(const void *p)
 {
 	const u8 *b = p;
@@ -80,42 +64,43 @@ static int check_header(struct fdt *fdt, const u8 *b, size_t avail, struct fdt_e
 
 	if (avail < FDT_HEADER_SIZE)
 		return fail(err, "blob smaller than the FDT header", 0);
-	if (fdt_be32(b + HDR_MAGIC) != FDT_MAGIC)
-		return fail(err, "bad magic (not a device tree blob)", HDR_MAGIC);
+	if (fdt_be32(b + FDT_OFF_MAGIC) != FDT_MAGIC)
+		return fail(err, "bad magic (not a device tree blob)", FDT_OFF_MAGIC);
 	fdt->blob = b;
-	fdt->size = fdt_be32(b + HDR_TOTALSIZE);
+	fdt->size = fdt_be32(b + FDT_OFF_TOTALSIZE);
 	if (fdt->size < FDT_HEADER_SIZE)
-		return fail(err, "totalsize smaller than the header", HDR_TOTALSIZE);
+		return fail(err, "totalsize smaller than the header", FDT_OFF_TOTALSIZE);
 	if (fdt->size > FDT_MAX_SIZE)
-		return fail(err, "totalsize larger than 2 MiB", HDR_TOTALSIZE);
+		return fail(err, "totalsize larger than 2 MiB", FDT_OFF_TOTALSIZE);
 	if (fdt->size > avail)
-		return fail(err, "truncated: totalsize beyond the bytes available", HDR_TOTALSIZE);
-	version = fdt_be32(b + HDR_VERSION);
-	last_comp = fdt_be32(b + HDR_LAST_COMP);
+		return fail(err, "truncated: totalsize beyond the bytes available",
+			    FDT_OFF_TOTALSIZE);
+	version = fdt_be32(b + FDT_OFF_VERSION);
+	last_comp = fdt_be32(b + FDT_OFF_LAST_COMP_VERSION);
 	if (version < FDT_FIRST_VERSION)
-		return fail(err, "version older than 16", HDR_VERSION);
+		return fail(err, "version older than 16", FDT_OFF_VERSION);
 	if (last_comp > FDT_LAST_COMP_MAX)
-		return fail(err, "last_comp_version newer than 17", HDR_LAST_COMP);
+		return fail(err, "last_comp_version newer than 17", FDT_OFF_LAST_COMP_VERSION);
 
-	fdt->struct_off = fdt_be32(b + HDR_OFF_STRUCT);
-	fdt->struct_size = fdt_be32(b + HDR_SIZE_STRUCT);
-	fdt->strings_off = fdt_be32(b + HDR_OFF_STRINGS);
-	fdt->strings_size = fdt_be32(b + HDR_SIZE_STRINGS);
-	fdt->rsvmap_off = fdt_be32(b + HDR_OFF_RSVMAP);
+	fdt->struct_off = fdt_be32(b + FDT_OFF_DT_STRUCT);
+	fdt->struct_size = fdt_be32(b + FDT_OFF_SIZE_DT_STRUCT);
+	fdt->strings_off = fdt_be32(b + FDT_OFF_DT_STRINGS);
+	fdt->strings_size = fdt_be32(b + FDT_OFF_SIZE_DT_STRINGS);
+	fdt->rsvmap_off = fdt_be32(b + FDT_OFF_MEM_RSVMAP);
 	struct_end = (u64)fdt->struct_off + fdt->struct_size;
 	strings_end = (u64)fdt->strings_off + fdt->strings_size;
 	if (fdt->struct_off < FDT_HEADER_SIZE || fdt->struct_off % FDT_TOKEN_ALIGN)
-		return fail(err, "structure block misplaced or misaligned", HDR_OFF_STRUCT);
+		return fail(err, "structure block misplaced or misaligned", FDT_OFF_DT_STRUCT);
 	if (struct_end > fdt->size)
-		return fail(err, "structure block extends past totalsize", HDR_SIZE_STRUCT);
+		return fail(err, "structure block extends past totalsize", FDT_OFF_SIZE_DT_STRUCT);
 	if (fdt->strings_off < FDT_HEADER_SIZE || strings_end > fdt->size)
-		return fail(err, "strings block extends past totalsize", HDR_SIZE_STRINGS);
-	if (fdt->rsvmap_off < FDT_HEADER_SIZE || fdt->rsvmap_off % FDT_RSV_ALIGN ||
+		return fail(err, "strings block extends past totalsize", FDT_OFF_SIZE_DT_STRINGS);
+	if (fdt->rsvmap_off < FDT_HEADER_SIZE || fdt->rsvmap_off % FDT_RSVMAP_ALIGN ||
 	    fdt->rsvmap_off >= fdt->size)
 		return fail(err, "memory reservation block misplaced or misaligned",
-			    HDR_OFF_RSVMAP);
+			    FDT_OFF_MEM_RSVMAP);
 	if (ranges_overlap(fdt->struct_off, fdt->struct_size, fdt->strings_off, fdt->strings_size))
-		return fail(err, "structure and strings blocks overlap", HDR_OFF_STRINGS);
+		return fail(err, "structure and strings blocks overlap", FDT_OFF_DT_STRINGS);
 	return 0;
 }
 
@@ -125,14 +110,14 @@ static int check_rsvmap(struct fdt *fdt, struct fdt_error *err)
 
 	fdt->rsv_count = 0;
 	for (;;) {
-		if (off + RSV_ENTRY_SIZE > fdt->size ||
-		    ranges_overlap(off, RSV_ENTRY_SIZE, fdt->struct_off, fdt->struct_size) ||
-		    ranges_overlap(off, RSV_ENTRY_SIZE, fdt->strings_off, fdt->strings_size))
+		if (off + FDT_RSV_ENTRY_SIZE > fdt->size ||
+		    ranges_overlap(off, FDT_RSV_ENTRY_SIZE, fdt->struct_off, fdt->struct_size) ||
+		    ranges_overlap(off, FDT_RSV_ENTRY_SIZE, fdt->strings_off, fdt->strings_size))
 			return fail(err, "memory reservation block not terminated", off);
 		if (fdt_cells(fdt->blob + off, 2) == 0 && fdt_cells(fdt->blob + off + 8, 2) == 0)
 			return 0;
 		fdt->rsv_count++;
-		off += RSV_ENTRY_SIZE;
+		off += FDT_RSV_ENTRY_SIZE;
 	}
 }
 
@@ -182,17 +167,17 @@ static int check_structure(const struct fdt *fdt, struct fdt_error *err)
 				return fail(err, "property outside any node", off);
 			if (has_child[depth])
 				return fail(err, "property after a subnode", off);
-			if (off + 4 + PROP_HDR_SIZE > end)
+			if (off + 4 + FDT_PROP_HDR_SIZE > end)
 				return fail(err, "property header past the structure block", off);
 			len = fdt_be32(b + off + 4);
 			nameoff = fdt_be32(b + off + 8);
-			if (off + 4 + PROP_HDR_SIZE + (u64)len > end)
+			if (off + 4 + FDT_PROP_HDR_SIZE + (u64)len > end)
 				return fail(err, "property value past the structure block", off);
 			if (nameoff >= fdt->strings_size ||
 			    bounded_strlen(b, (u64)fdt->strings_off + nameoff,
 					   (u64)fdt->strings_off + fdt->strings_size) < 0)
 				return fail(err, "property name outside the strings block", off);
-			off += 4 + PROP_HDR_SIZE + align4(len);
+			off += 4 + FDT_PROP_HDR_SIZE + align4(len);
 			break;
 		}
 		case FDT_NOP:
@@ -238,7 +223,8 @@ static int next_token(const struct fdt *fdt, int off)
 	case FDT_BEGIN_NODE:
 		return off + 4 + (int)align4((u32)strlen((const char *)fdt->blob + off + 4) + 1);
 	case FDT_PROP:
-		return off + 4 + (int)PROP_HDR_SIZE + (int)align4(fdt_be32(fdt->blob + off + 4));
+		return off + 4 + (int)FDT_PROP_HDR_SIZE +
+		       (int)align4(fdt_be32(fdt->blob + off + 4));
 	default:
 		return off + 4;
 	}
@@ -368,7 +354,7 @@ const void *fdt_getprop(const struct fdt *fdt, int node, const char *name, u32 *
 			if (strcmp(pname, name) == 0) {
 				if (len)
 					*len = fdt_be32(fdt->blob + off + 4);
-				return fdt->blob + off + 4 + PROP_HDR_SIZE;
+				return fdt->blob + off + 4 + FDT_PROP_HDR_SIZE;
 			}
 		}
 		off = next_token(fdt, off);
@@ -481,7 +467,7 @@ int fdt_find_phandle(const struct fdt *fdt, u32 ph)
 
 void fdt_rsv_entry(const struct fdt *fdt, u32 i, u64 *base, u64 *size)
 {
-	const u8 *e = fdt->blob + fdt->rsvmap_off + (u64)i * RSV_ENTRY_SIZE;
+	const u8 *e = fdt->blob + fdt->rsvmap_off + (u64)i * FDT_RSV_ENTRY_SIZE;
 
 	*base = fdt_cells(e, 2);
 	*size = fdt_cells(e + 8, 2);

@@ -23,20 +23,12 @@
 #define HV_FDT_H
 
 #include <hv/bootinfo.h>
+#include <hv/fdt_format.h>
 #include <hv/types.h>
 
-/* Header and token values (Devicetree Specification 5.2 and 5.4.1). */
-#define FDT_MAGIC         0xd00dfeedu
-#define FDT_HEADER_SIZE   40
-#define FDT_BEGIN_NODE    0x1u
-#define FDT_END_NODE      0x2u
-#define FDT_PROP          0x3u
-#define FDT_NOP           0x4u
-#define FDT_END           0x9u
+/* What the reader accepts (the format's constants are in hv/fdt_format.h). */
 #define FDT_FIRST_VERSION 16u /* oldest layout we read */
 #define FDT_LAST_COMP_MAX 17u /* newest last_comp_version we understand */
-#define FDT_TOKEN_ALIGN   4
-#define FDT_RSV_ALIGN     8u
 #define FDT_MAX_DEPTH     16u /* deeper trees are refused */
 /* Linux's arm64 boot protocol caps the DTB at 2 MiB; so do we. */
 #define FDT_MAX_SIZE (2u << 20)

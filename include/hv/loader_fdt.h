@@ -12,33 +12,14 @@
 #ifndef HV_LOADER_FDT_H
 #define HV_LOADER_FDT_H
 
+#include <hv/fdt_format.h>
 #include <hv/types.h>
 
-#define FDT_MAGIC        0xd00dfeedu
-#define FDT_VERSION      17
-#define FDT_LAST_COMP    16
-#define FDT_HEADER_SIZE  40
-#define FDT_BEGIN_NODE   0x1u
-#define FDT_END_NODE     0x2u
-#define FDT_PROP         0x3u
-#define FDT_NOP          0x4u
-#define FDT_END          0x9u
-#define FDT_TOKEN_ALIGN  4
-#define FDT_RSVMAP_ALIGN 8
-#define FDT_STRINGS_MAX  1024 /* property-name bytes per tree */
-#define FDT_DEPTH_MAX    16
-
-/* Header fields, big-endian u32 each (DT spec 5.2). */
-#define FDT_OFF_MAGIC             0
-#define FDT_OFF_TOTALSIZE         4
-#define FDT_OFF_DT_STRUCT         8
-#define FDT_OFF_DT_STRINGS        12
-#define FDT_OFF_MEM_RSVMAP        16
-#define FDT_OFF_VERSION           20
-#define FDT_OFF_LAST_COMP_VERSION 24
-#define FDT_OFF_BOOT_CPUID_PHYS   28
-#define FDT_OFF_SIZE_DT_STRINGS   32
-#define FDT_OFF_SIZE_DT_STRUCT    36
+/* What the writer produces (the format's constants are in hv/fdt_format.h). */
+#define FDT_VERSION     17
+#define FDT_LAST_COMP   16
+#define FDT_STRINGS_MAX 1024 /* property-name bytes per tree */
+#define FDT_DEPTH_MAX   16
 
 struct fdt_writer {
 	u8 *buf;

@@ -8,8 +8,6 @@
 #include <hv/loader_fdt.h>
 #include <hv/string.h>
 
-#define FDT_RSV_ENTRY_SIZE 16 /* u64 address, u64 size */
-
 static void put_be32(u8 *p, u32 v)
 {
 	p[0] = (u8)(v >> 24);
