@@ -12,6 +12,7 @@
 #include <hv/log.h>
 #include <hv/selftest.h>
 #include <hv/string.h>
+#include <hv/vm.h>
 
 static struct cmdline_opts boot_opts = { .loglevel = -1 };
 
@@ -371,4 +372,18 @@ void cmdline_apply(const char *s)
 const struct cmdline_opts *cmdline_get(void)
 {
 	return &boot_opts;
+}
+
+void cmdline_guest_second_stage(struct vm_config *cfg)
+{
+	const struct cmdline_opts *o = cmdline_get();
+
+	cfg->protected_tdp = o->guest_tdp_protected;
+	if (o->tmod_inject.mode == TMOD_INJECT_OFF)
+		return;
+	if (cfg->protected_tdp)
+		cfg->tmod_inject = &o->tmod_inject;
+	else
+		log_warn("guest: tmod_inject= ignored: the guest's second stage is not protected "
+			 "(guest_tdp=protected)");
 }

@@ -171,14 +171,7 @@ static int run_guest(const char *name, const struct guest_files *g)
 	int err, status;
 
 	/* guest_tdp=protected: a trusted table module owns the stage-2 table (docs/mirror.md). */
-	cfg.protected_tdp = cmdline_get()->guest_tdp_protected;
-	if (cmdline_get()->tmod_inject.mode != TMOD_INJECT_OFF) {
-		if (cfg.protected_tdp)
-			cfg.tmod_inject = &cmdline_get()->tmod_inject;
-		else
-			log_warn("guest: tmod_inject= ignored: the guest's second stage is not "
-				 "protected (guest_tdp=protected)");
-	}
+	cmdline_guest_second_stage(&cfg); /* guest_tdp=, tmod_inject= */
 	vm = vm_create(&cfg, &err);
 	if (!vm)
 		return HV_EXIT_FAILURE;

@@ -45,6 +45,17 @@ void cmdline_parse(const char *s, struct cmdline_opts *opts);
  */
 void cmdline_apply(const char *s);
 
+struct vm_config;
+
+/*
+ * The boot guest's second stage as the command line asks: guest_tdp=
+ * (protected: a trusted table module owns the table) and tmod_inject=
+ * (failure injection into that module; ignored, with a warning, when the
+ * second stage is not protected). Backends' boot-guest code calls it on the
+ * vm_config they are filling.
+ */
+void cmdline_guest_second_stage(struct vm_config *cfg);
+
 /* The options cmdline_apply() saw (defaults before it runs). */
 const struct cmdline_opts *cmdline_get(void);
 

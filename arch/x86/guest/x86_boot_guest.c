@@ -316,14 +316,7 @@ int arch_guest_run(const struct boot_info *bi)
 
 	if (choose(bi, &c))
 		return HV_EXIT_FAILURE;
-	cfg.protected_tdp = cmdline_get()->guest_tdp_protected;
-	if (cmdline_get()->tmod_inject.mode != TMOD_INJECT_OFF) {
-		if (cfg.protected_tdp)
-			cfg.tmod_inject = &cmdline_get()->tmod_inject;
-		else
-			log_warn("guest: tmod_inject= ignored: the guest's second stage is not "
-				 "protected (guest_tdp=protected)");
-	}
+	cmdline_guest_second_stage(&cfg); /* guest_tdp=, tmod_inject= */
 	cfg.ops = backend();
 	if (!cfg.ops) {
 		log_err("guest: no backend for this CPU (%s needs %s)", x86_cpu.vendor,
