@@ -50,7 +50,7 @@ static bool change_retry(struct pt_ctx *ctx, int r, unsigned *tries, int *ret)
 	return false;
 }
 
-static int zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, bool leaves_only)
+static int zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, int leaves_only)
 {
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
@@ -81,7 +81,16 @@ static int zap_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, bool leaves_only
 	return ret;
 }
 
-int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
+/* One root's share of a range operation; arg is the operation's own parameter. */
+typedef int root_range_fn(struct pt_ctx *ctx, gfn_t start, gfn_t end, int arg);
+
+/*
+ * Apply fn to [start, end) of every root, each root with its own context
+ * (so one flush per root). Every root is visited even after one fails; the
+ * first error is returned. mmu_lock held as flags say.
+ */
+static int range_on_roots(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags, root_range_fn *fn,
+			  int arg)
 {
 	bool shared = flags & MMU_OP_SHARED;
 	struct mmu_root *r;
@@ -97,17 +106,25 @@ int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
 		int rr;
 
 		pt_ctx_init(&ctx, vm, r, shared);
-		rr = zap_root(&ctx, start, end, flags & MMU_ZAP_LEAVES_ONLY);
+		rr = fn(&ctx, start, end, arg);
 		pt_ctx_finish(&ctx);
 		ret = ret ? ret : rr;
 	}
-	if (!shared)
+	return ret;
+}
+
+int mmu_zap_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
+{
+	int ret =
+	    range_on_roots(vm, start, end, flags, zap_root, (flags & MMU_ZAP_LEAVES_ONLY) != 0);
+
+	if (!(flags & MMU_OP_SHARED))
 		mmu_nested_range_zapped(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_ZAP_CALLS, 1);
 	return ret;
 }
 
-static int protect_root(struct pt_ctx *ctx, gfn_t start, gfn_t end)
+static int protect_root(struct pt_ctx *ctx, gfn_t start, gfn_t end, int unused)
 {
 	const struct pt_format *f = ctx->fmt;
 	struct pt_iter it;
@@ -156,25 +173,9 @@ static int protect_root(struct pt_ctx *ctx, gfn_t start, gfn_t end)
 
 int mmu_protect_range_locked(struct mmu_vm *vm, gfn_t start, gfn_t end, u32 flags)
 {
-	bool shared = flags & MMU_OP_SHARED;
-	struct mmu_root *r;
-	int ret = 0;
+	int ret = range_on_roots(vm, start, end, flags, protect_root, 0);
 
-	if (shared)
-		read_assert_held(&vm->mmu_lock);
-	else
-		write_assert_held(&vm->mmu_lock);
-	for_each_root(vm, r)
-	{
-		struct pt_ctx ctx;
-		int rr;
-
-		pt_ctx_init(&ctx, vm, r, shared);
-		rr = protect_root(&ctx, start, end);
-		pt_ctx_finish(&ctx);
-		ret = ret ? ret : rr;
-	}
-	if (!shared)
+	if (!(flags & MMU_OP_SHARED))
 		mmu_nested_range_protected(vm, start, end);
 	vm_stat_add(vm, MMU_STAT_WRPROT_CALLS, 1);
 	return ret;
@@ -267,23 +268,12 @@ int mmu_protect_range(struct mmu_vm *vm, gfn_t start, u64 count, u32 flags)
 
 int mmu_split_range(struct mmu_vm *vm, gfn_t start, u64 count, int level, u32 flags)
 {
-	bool shared = flags & MMU_OP_SHARED;
-	struct mmu_root *r;
-	int ret = 0;
+	int ret;
 
 	if (level < 1 || level > PT_MAX_LEVELS)
 		return HV_EINVAL;
 	op_lock(vm, flags);
-	for_each_root(vm, r)
-	{
-		struct pt_ctx ctx;
-		int rr;
-
-		pt_ctx_init(&ctx, vm, r, shared);
-		rr = split_root(&ctx, start, range_end(start, count), level);
-		pt_ctx_finish(&ctx);
-		ret = ret ? ret : rr;
-	}
+	ret = range_on_roots(vm, start, range_end(start, count), flags, split_root, level);
 	op_unlock(vm, flags);
 	return ret;
 }
