@@ -35,6 +35,7 @@
 
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/random.h>
 
 #include "capture_console.h"
 #include "mirror_test.h"
@@ -81,10 +82,7 @@ struct worker {
 
 static u64 rnd(u64 *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
+	return xorshift64s(s);
 }
 
 static gfn_t pick(u64 *rng)

@@ -39,6 +39,7 @@
 
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/random.h>
 
 #include "capture_console.h"
 #include "mirror_test.h"
@@ -69,11 +70,7 @@ struct run {
 
 static u64 rnd(struct run *o)
 {
-	/* xorshift64* */
-	o->rng ^= o->rng >> 12;
-	o->rng ^= o->rng << 25;
-	o->rng ^= o->rng >> 27;
-	return o->rng * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&o->rng);
 }
 
 static u64 rnd_below(struct run *o, u64 n)

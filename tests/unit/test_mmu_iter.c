@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include <hv/random.h>
+
 #include "../../vmm/mmu/mmu_internal.h"
 #include "../../vmm/mmu/pt_iter.h"
 #include "mmu_test.h"
@@ -50,10 +52,7 @@ static unsigned walk(const struct pt_format *f, pte_t *table, int level, gfn_t b
 
 static u64 rnd(u64 *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
+	return xorshift64s(s);
 }
 
 static void iterator_matches_recursion(void **state)

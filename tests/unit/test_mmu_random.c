@@ -34,6 +34,7 @@
 
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/random.h>
 
 #include "capture_console.h"
 #include "mmu_test.h"
@@ -74,11 +75,7 @@ struct oracle {
 
 static u64 rnd(struct oracle *o)
 {
-	/* xorshift64* */
-	o->rng ^= o->rng >> 12;
-	o->rng ^= o->rng << 25;
-	o->rng ^= o->rng >> 27;
-	return o->rng * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&o->rng);
 }
 
 static u64 rnd_below(struct oracle *o, u64 n)

@@ -30,6 +30,7 @@
 
 #include <hv/errno.h>
 #include <hv/mm.h>
+#include <hv/random.h>
 
 #include "../../vmm/mmu/shadow/shadow_internal.h"
 #include "l1_model.h"
@@ -44,10 +45,7 @@ static gfn_t recent[64]; /* L2 gfns L1 mapped lately */
 
 static u64 rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&rng);
 }
 
 static u64 env_u64(const char *name, u64 dflt)

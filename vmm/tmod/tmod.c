@@ -7,6 +7,7 @@
 #include <hv/errno.h>
 #include <hv/fmt.h>
 #include <hv/log.h>
+#include <hv/random.h>
 
 #include "tmod_internal.h"
 
@@ -180,11 +181,7 @@ static bool inject_now(struct tmod *t)
 	case TMOD_INJECT_EVERY:
 		return t->inj.every && (t->inj_calls - t->inj.skip) % t->inj.every == 0;
 	case TMOD_INJECT_RANDOM:
-		/* xorshift64* */
-		t->rng ^= t->rng >> 12;
-		t->rng ^= t->rng << 25;
-		t->rng ^= t->rng >> 27;
-		return (t->rng * 0x2545f4914f6cdd1dull >> 11) % 1000000 < t->inj.per_million;
+		return (xorshift64s(&t->rng) >> 11) % 1000000 < t->inj.per_million;
 	case TMOD_INJECT_OFF:
 	default:
 		return false;

@@ -11,6 +11,7 @@
 #include <hv/mm.h>
 #include <hv/mmu/ept.h>
 #include <hv/mmu/fake_pt.h>
+#include <hv/random.h>
 
 #include "l1_model.h"
 
@@ -31,11 +32,7 @@ static void count_flush(void *arg)
 
 static u64 next_rand(struct l1_model *m)
 {
-	/* xorshift64*: deterministic for a seed. */
-	m->rng ^= m->rng >> 12;
-	m->rng ^= m->rng << 25;
-	m->rng ^= m->rng >> 27;
-	return m->rng * 0x2545f4914f6cdd1dull;
+	return xorshift64s(&m->rng); /* deterministic for a seed */
 }
 
 static const struct pt_format *tdp_format_for(enum shadow_gfmt kind)
