@@ -4,7 +4,8 @@
  * the hv ABI added. The host's CPUID is executed at exit time: its answer
  * for the extended state leaf 0xd depends on XCR0, which is the guest's
  * while it runs (the hypervisor uses no extended state and never switches
- * XCR0), so a cached copy would be wrong.
+ * XCR0), so a cached copy would be wrong. It is asked through
+ * x86_cpuid_host() (x86/cpuid.h), which host unit tests replace.
  *
  * Bits: AMD APM Vol. 3 appendix E, Intel SDM Vol. 2A "CPUID".
  */
@@ -110,7 +111,7 @@ struct cpuid_regs x86_cpuid_guest(u32 leaf, u32 subleaf, u64 guest_cr4)
 	default:
 		break;
 	}
-	r = cpuid_count(leaf, subleaf);
+	r = x86_cpuid_host(leaf, subleaf);
 	switch (leaf) {
 	case CPUID_LEAF_FEATURES:
 		r.ecx = (r.ecx & ~(u32)L1_ECX_HIDE) | CPUID_1_ECX_HV;
