@@ -1,6 +1,7 @@
 /*
  * CPU identification and virtualization features (x86_cpu, features.h),
- * printed by arch_cpu_features_init().
+ * printed by arch_cpu_features_init(), and the live CPUID the guest policy
+ * asks (x86_cpuid_host, cpuid.h).
  *
  * Capability MSRs are read only when CPUID says they exist (a missing MSR
  * raises #GP): the VMX ones when CPUID.1:ECX.VMX is set, VM_CR when
@@ -15,6 +16,11 @@
 #include <x86/msr.h>
 
 struct x86_features x86_cpu;
+
+struct cpuid_regs x86_cpuid_host(u32 leaf, u32 subleaf)
+{
+	return cpuid_count(leaf, subleaf);
+}
 
 static void copy_regs_string(char *dst, const u32 *words, unsigned count)
 {

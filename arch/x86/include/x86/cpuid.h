@@ -75,4 +75,11 @@ static inline struct cpuid_regs cpuid(u32 leaf)
 	return cpuid_count(leaf, 0);
 }
 
+/*
+ * cpuid_count() out of line (arch/x86/features.c): what the guest CPUID
+ * policy (x86_cpuid.c) asks the host CPU at exit time. One call on a
+ * CPUID exit; the seam host unit tests replace with a CPU of their own.
+ */
+struct cpuid_regs x86_cpuid_host(u32 leaf, u32 subleaf);
+
 #endif /* X86_CPUID_H */
