@@ -43,19 +43,12 @@
 
 #include "capture_console.h"
 #include "mirror_test.h"
+#include "oracle_slots.h"
 
 #define UNIVERSE         (1ull << 20) /* gfns: 4 GiB */
-#define GIB_PAGES        (1ull << 18)
+#define GIB_PAGES        ORACLE_GIB_PAGES
 #define MAX_SLOTS        4
 #define FULL_CHECK_EVERY 25
-
-struct oslot {
-	bool used;
-	gfn_t gfn;
-	u64 pages;
-	pfn_t pfn;
-	u32 flags;
-};
 
 struct run {
 	struct mirror_env env;
@@ -68,55 +61,19 @@ struct run {
 	char why[256];
 };
 
-static u64 rnd(struct run *o)
-{
-	return xorshift64s(&o->rng);
-}
-
 static u64 rnd_below(struct run *o, u64 n)
 {
-	return n ? rnd(o) % n : 0;
+	return oracle_rnd_below(&o->rng, n);
 }
 
-static const struct oslot *oslot_at(const struct run *o, gfn_t g)
+static const struct oslot *oslot_at_gfn(const struct run *o, gfn_t g)
 {
-	for (int i = 0; i < MAX_SLOTS; i++) {
-		const struct oslot *s = &o->slots[i];
-
-		if (s->used && g >= s->gfn && g - s->gfn < s->pages)
-			return s;
-	}
-	return NULL;
+	return oslot_at(o->slots, MAX_SLOTS, g);
 }
 
 static gfn_t pick_gfn(struct run *o)
 {
-	if (rnd_below(o, 8)) {
-		const struct oslot *s = &o->slots[rnd_below(o, MAX_SLOTS)];
-
-		if (s->used)
-			return s->gfn + rnd_below(o, s->pages);
-	}
-	return rnd_below(o, UNIVERSE);
-}
-
-static u64 pick_count(struct run *o)
-{
-	switch (rnd_below(o, 4)) {
-	case 0:
-		return 1 + rnd_below(o, 16);
-	case 1:
-		return 1 + rnd_below(o, 2048);
-	case 2:
-		return pt_level_pages(2) * (1 + rnd_below(o, 4));
-	default:
-		return 1 + rnd_below(o, 2 * GIB_PAGES);
-	}
-}
-
-static u32 pick_shared(struct run *o)
-{
-	return rnd_below(o, 2) ? MMU_OP_SHARED : 0;
+	return oslot_pick_gfn(&o->rng, o->slots, MAX_SLOTS, UNIVERSE);
 }
 
 static bool xlate(struct run *o, gfn_t g, struct mmu_translation *t)
@@ -136,11 +93,11 @@ static void pick_injection(struct run *o)
 	} else if (dice < 65) {
 		inj = (struct tmod_inject){ .mode = TMOD_INJECT_RANDOM,
 					    .per_million = 50000,
-					    .seed = rnd(o) };
+					    .seed = xorshift64s(&o->rng) };
 	} else if (dice < 88) {
 		inj = (struct tmod_inject){ .mode = TMOD_INJECT_RANDOM,
 					    .per_million = 300000,
-					    .seed = rnd(o) };
+					    .seed = xorshift64s(&o->rng) };
 	} else if (dice < 96) {
 		/* Persistent: after a few good calls, every call fails. */
 		inj = (struct tmod_inject){ .mode = TMOD_INJECT_EVERY,
@@ -191,7 +148,7 @@ static const char *op_fault(struct run *o)
 	static const u8 accesses[] = { PT_R, PT_W, PT_X, PT_R | PT_W };
 	gfn_t g = pick_gfn(o);
 	u8 access = accesses[rnd_below(o, ARRAY_SIZE(accesses))];
-	const struct oslot *s = oslot_at(o, g);
+	const struct oslot *s = oslot_at_gfn(o, g);
 	enum mmu_fault_result r = mmu_fault(o->env.vc, gfn_to_gpa(g), access);
 	struct mmu_translation t;
 
@@ -224,7 +181,7 @@ static const char *op_map(struct run *o)
 {
 	gfn_t g = pick_gfn(o);
 	u64 n = 1 + rnd_below(o, 2048), mapped;
-	int r = mmu_map_range(o->env.vc, g, n, PT_R, pick_shared(o), &mapped);
+	int r = mmu_map_range(o->env.vc, g, n, PT_R, oracle_pick_shared(&o->rng), &mapped);
 
 	if (r) {
 		assert_true(r == HV_EBUSY || r == HV_EPERM);
@@ -233,7 +190,7 @@ static const char *op_map(struct run *o)
 	}
 	for (int k = 0; k < 8; k++) {
 		gfn_t x = g + rnd_below(o, n);
-		const struct oslot *s = oslot_at(o, x);
+		const struct oslot *s = oslot_at_gfn(o, x);
 		struct mmu_translation t;
 
 		if (s && !(s->flags & MMU_SLOT_MMIO) && x < UNIVERSE) {
@@ -246,8 +203,8 @@ static const char *op_map(struct run *o)
 
 static const char *op_zap(struct run *o)
 {
-	gfn_t s = pick_gfn(o), e = MIN(s + pick_count(o), UNIVERSE);
-	u32 flags = pick_shared(o) | (rnd_below(o, 3) ? 0 : MMU_ZAP_LEAVES_ONLY);
+	gfn_t s = pick_gfn(o), e = MIN(s + oracle_pick_count(&o->rng), UNIVERSE);
+	u32 flags = oracle_pick_shared(&o->rng) | (rnd_below(o, 3) ? 0 : MMU_ZAP_LEAVES_ONLY);
 	int r = mmu_zap_range(o->env.vm, s, e - s, flags);
 
 	if (r) {
@@ -261,8 +218,8 @@ static const char *op_zap(struct run *o)
 
 static const char *op_protect(struct run *o)
 {
-	gfn_t s = pick_gfn(o), e = MIN(s + pick_count(o), UNIVERSE);
-	int r = mmu_protect_range(o->env.vm, s, e - s, pick_shared(o));
+	gfn_t s = pick_gfn(o), e = MIN(s + oracle_pick_count(&o->rng), UNIVERSE);
+	int r = mmu_protect_range(o->env.vm, s, e - s, oracle_pick_shared(&o->rng));
 	struct mmu_translation t;
 
 	if (r) {
@@ -291,7 +248,7 @@ static const char *op_split(struct run *o)
 
 	for (int k = 0; k < 3; k++)
 		had[k] = xlate(o, probe[k], &before[k]);
-	r = mmu_split_range(o->env.vm, s, n, level, pick_shared(o));
+	r = mmu_split_range(o->env.vm, s, n, level, oracle_pick_shared(&o->rng));
 	if (r) {
 		assert_true(r == HV_EBUSY || r == HV_EPERM || r == HV_ENOMEM);
 		o->failed_ops++;
@@ -335,14 +292,7 @@ static void pick_slot(struct run *o, struct oslot *s)
 
 static bool overlaps(const struct run *o, const struct oslot *n, const struct oslot *except)
 {
-	for (int i = 0; i < MAX_SLOTS; i++) {
-		const struct oslot *s = &o->slots[i];
-
-		if (s->used && s != except && n->gfn < s->gfn + s->pages &&
-		    s->gfn < n->gfn + n->pages)
-			return true;
-	}
-	return false;
+	return oslot_overlaps(o->slots, MAX_SLOTS, n, except);
 }
 
 static const char *op_slot(struct run *o)

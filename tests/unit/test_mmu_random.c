@@ -38,22 +38,13 @@
 
 #include "capture_console.h"
 #include "mmu_test.h"
+#include "oracle_slots.h"
 
 #define UNIVERSE         (1ull << 20) /* gfns: 4 GiB */
-#define GIB_PAGES        (1ull << 18)
+#define GIB_PAGES        ORACLE_GIB_PAGES
 #define MAX_SLOTS        5
 #define MAX_TRACKED      16
 #define FULL_CHECK_EVERY 20
-
-struct oslot {
-	bool used;
-	u32 id;
-	gfn_t gfn;
-	u64 pages;
-	pfn_t pfn;
-	u32 flags;
-	u8 max_level;
-};
 
 struct otrack {
 	gfn_t gfn;
@@ -73,25 +64,14 @@ struct oracle {
 	gfn_t range_start, range_end; /* for the leaf callbacks */
 };
 
-static u64 rnd(struct oracle *o)
-{
-	return xorshift64s(&o->rng);
-}
-
 static u64 rnd_below(struct oracle *o, u64 n)
 {
-	return n ? rnd(o) % n : 0;
+	return oracle_rnd_below(&o->rng, n);
 }
 
-static const struct oslot *oslot_at(const struct oracle *o, gfn_t g)
+static const struct oslot *oslot_at_gfn(const struct oracle *o, gfn_t g)
 {
-	for (int i = 0; i < MAX_SLOTS; i++) {
-		const struct oslot *s = &o->slots[i];
-
-		if (s->used && g >= s->gfn && g - s->gfn < s->pages)
-			return s;
-	}
-	return NULL;
+	return oslot_at(o->slots, MAX_SLOTS, g);
 }
 
 static struct otrack *otrack_find(struct oracle *o, gfn_t g)
@@ -203,7 +183,7 @@ static void full_check(struct oracle *o)
 
 		if (!o->must_map[g])
 			continue;
-		s = oslot_at(o, g);
+		s = oslot_at_gfn(o, g);
 		if (!xlate(o, g, &t))
 			fail_msg("%s: gfn %#llx should be mapped", o->env.fmt->name,
 				 (unsigned long long)g);
@@ -220,14 +200,7 @@ static void full_check(struct oracle *o)
 
 static gfn_t pick_gfn(struct oracle *o)
 {
-	/* Mostly inside a slot, sometimes anywhere. */
-	if (rnd_below(o, 8)) {
-		const struct oslot *s = &o->slots[rnd_below(o, MAX_SLOTS)];
-
-		if (s->used)
-			return s->gfn + rnd_below(o, s->pages);
-	}
-	return rnd_below(o, UNIVERSE);
+	return oslot_pick_gfn(&o->rng, o->slots, MAX_SLOTS, UNIVERSE);
 }
 
 static void op_fault(struct oracle *o)
@@ -235,7 +208,7 @@ static void op_fault(struct oracle *o)
 	static const u8 accesses[] = { PT_R, PT_W, PT_X, PT_R | PT_W };
 	gfn_t g = pick_gfn(o);
 	u8 access = accesses[rnd_below(o, ARRAY_SIZE(accesses))];
-	const struct oslot *s = oslot_at(o, g);
+	const struct oslot *s = oslot_at_gfn(o, g);
 	struct mmu_translation t;
 	bool was_mapped = xlate(o, g, &t);
 	enum mmu_fault_result want, got = mmu_fault(o->env.vc, gfn_to_gpa(g), access);
@@ -267,34 +240,16 @@ static void op_fault(struct oracle *o)
 		set_range(o->may_write, t.leaf_gfn, t.leaf_gfn + pt_level_pages(t.level), 1);
 }
 
-static u64 pick_count(struct oracle *o)
-{
-	switch (rnd_below(o, 4)) {
-	case 0:
-		return 1 + rnd_below(o, 16);
-	case 1:
-		return 1 + rnd_below(o, 2048);
-	case 2:
-		return pt_level_pages(2) * (1 + rnd_below(o, 4));
-	default:
-		return 1 + rnd_below(o, 2 * GIB_PAGES);
-	}
-}
-
-static u32 pick_shared(struct oracle *o)
-{
-	return rnd_below(o, 2) ? MMU_OP_SHARED : 0;
-}
-
 static void op_map(struct oracle *o)
 {
 	gfn_t g = pick_gfn(o);
 	u64 n = 1 + rnd_below(o, 2048);
 	u64 mapped;
 
-	assert_int_equal(mmu_map_range(o->env.vc, g, n, PT_R, pick_shared(o), &mapped), 0);
+	assert_int_equal(mmu_map_range(o->env.vc, g, n, PT_R, oracle_pick_shared(&o->rng), &mapped),
+			 0);
 	for (gfn_t x = g; x < g + n && x < UNIVERSE; x++) {
-		const struct oslot *s = oslot_at(o, x);
+		const struct oslot *s = oslot_at_gfn(o, x);
 
 		if (s && !(s->flags & MMU_SLOT_MMIO))
 			o->must_map[x] = 1;
@@ -304,8 +259,8 @@ static void op_map(struct oracle *o)
 static void op_zap(struct oracle *o)
 {
 	gfn_t s = pick_gfn(o), e;
-	u64 n = pick_count(o);
-	u32 flags = pick_shared(o) | (rnd_below(o, 3) ? 0 : MMU_ZAP_LEAVES_ONLY);
+	u64 n = oracle_pick_count(&o->rng);
+	u32 flags = oracle_pick_shared(&o->rng) | (rnd_below(o, 3) ? 0 : MMU_ZAP_LEAVES_ONLY);
 	gfn_t ws, we;
 
 	e = MIN(s + n, UNIVERSE);
@@ -334,8 +289,8 @@ static void op_protect(struct oracle *o)
 	gfn_t s = pick_gfn(o), e;
 	struct mmu_translation t;
 
-	e = MIN(s + pick_count(o), UNIVERSE);
-	assert_int_equal(mmu_protect_range(o->env.vm, s, e - s, pick_shared(o)), 0);
+	e = MIN(s + oracle_pick_count(&o->rng), UNIVERSE);
+	assert_int_equal(mmu_protect_range(o->env.vm, s, e - s, oracle_pick_shared(&o->rng)), 0);
 	for (int k = 0; k <= 16; k++) {
 		gfn_t g = s + (e - s - 1) * (u64)k / 16;
 
@@ -360,7 +315,7 @@ static void op_split(struct oracle *o)
 
 	for (int k = 0; k < 3; k++)
 		had[k] = xlate(o, probe[k], &before[k]);
-	assert_int_equal(mmu_split_range(o->env.vm, s, n, level, pick_shared(o)), 0);
+	assert_int_equal(mmu_split_range(o->env.vm, s, n, level, oracle_pick_shared(&o->rng)), 0);
 	for (int k = 0; k < 3; k++) {
 		assert_int_equal(xlate(o, probe[k], &after), had[k]);
 		if (!had[k])
@@ -390,7 +345,7 @@ static void op_track(struct oracle *o)
 	}
 	g = pick_gfn(o);
 	{
-		const struct oslot *s = oslot_at(o, g);
+		const struct oslot *s = oslot_at_gfn(o, g);
 		struct otrack *tr = otrack_find(o, g);
 		int r;
 
@@ -452,17 +407,9 @@ static void pick_slot(struct oracle *o, struct oslot *s)
 	s->max_level = rnd_below(o, 5) ? 0 : (u8)(1 + rnd_below(o, 3));
 }
 
-static bool oslot_overlaps(const struct oracle *o, const struct oslot *n,
-			   const struct oslot *except)
+static bool overlaps(const struct oracle *o, const struct oslot *n, const struct oslot *except)
 {
-	for (int i = 0; i < MAX_SLOTS; i++) {
-		const struct oslot *s = &o->slots[i];
-
-		if (s->used && s != except && n->gfn < s->gfn + s->pages &&
-		    s->gfn < n->gfn + n->pages)
-			return true;
-	}
-	return false;
+	return oslot_overlaps(o->slots, MAX_SLOTS, n, except);
 }
 
 static void tracked_drop_range(struct oracle *o, gfn_t s, u64 pages)
@@ -504,7 +451,7 @@ static void op_slot(struct oracle *o)
 					      n.max_level };
 		r = mmu_slot_add(o->env.vm, &p);
 		capture_console_stop();
-		if (oslot_overlaps(o, &n, NULL)) {
+		if (overlaps(o, &n, NULL)) {
 			assert_int_equal(r, HV_EOVERLAP);
 			return;
 		}
@@ -530,7 +477,7 @@ static void op_slot(struct oracle *o)
 				   rnd_below(o, 2) ? 1ull << 9 : 1);
 		r = mmu_slot_move(o->env.vm, id, gfn_to_gpa(n.gfn));
 		capture_console_stop();
-		if (oslot_overlaps(o, &n, s)) {
+		if (overlaps(o, &n, s)) {
 			assert_int_equal(r, HV_EOVERLAP);
 			return;
 		}
