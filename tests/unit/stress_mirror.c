@@ -39,28 +39,12 @@
 
 #include "capture_console.h"
 #include "mirror_test.h"
+#include "stress.h"
 
-#define VCPUS        3
-#define VCPU_ITERS   6000
-#define OTHER_ITERS  1500
-#define SLOT_A_GFN   0x40000ull
-#define SLOT_A_PAGES (1ull << 18) /* 1 GiB, 1G-congruent */
-#define SLOT_B_GFN   0x100000ull
-#define SLOT_B_PAGES 0x4000ull /* 64 MiB, only 2M-congruent */
-#define SLOT_A_PFN   0x800000ull
-#define SLOT_B_PFN   0x900200ull
-#define MAX_RECORDS  (VCPU_ITERS * 2)
-
-/* Worker threads may not use cmocka's assertions: report and abort. */
-#define T_EXPECT(cond, ...)                                                                        \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s failed: ", __FILE__, __LINE__, #cond);          \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define VCPUS       3
+#define VCPU_ITERS  6000
+#define OTHER_ITERS 1500
+#define MAX_RECORDS (VCPU_ITERS * 2)
 
 struct shared {
 	struct mirror_env env;
@@ -80,24 +64,6 @@ struct worker {
 	u64 mapped, retries, external;
 };
 
-static u64 rnd(u64 *s)
-{
-	return xorshift64s(s);
-}
-
-static gfn_t pick(u64 *rng)
-{
-	switch (rnd(rng) % 4) {
-	case 0:
-		return SLOT_A_GFN + rnd(rng) % SLOT_A_PAGES;
-	case 1:
-		return SLOT_B_GFN + rnd(rng) % SLOT_B_PAGES;
-	default:
-		/* A hot 4 MiB window: the threads meet on the same tables and entries. */
-		return SLOT_B_GFN + 0x200 + rnd(rng) % 0x400;
-	}
-}
-
 static void record(struct worker *w, gfn_t g, u32 n)
 {
 	if (w->recs < MAX_RECORDS) {
@@ -114,14 +80,14 @@ static void *vcpu_thread(void *arg)
 	struct mirror_env *env = &sh->env;
 
 	for (unsigned i = 0; i < VCPU_ITERS; i++) {
-		u64 r = rnd(&w->rng);
-		gfn_t g = pick(&w->rng);
+		u64 r = xorshift64s(&w->rng);
+		gfn_t g = stress_pick_gfn(&w->rng);
 		enum mmu_fault_result res;
 
 		if (!mmu_vcpu_root_is_valid(w->vc))
 			T_EXPECT(mmu_vcpu_load_root(w->vc, env->role) == 0, "load root");
 		if (r % 16 == 0) {
-			u32 n = 1 + (u32)(rnd(&w->rng) % 256);
+			u32 n = 1 + (u32)(xorshift64s(&w->rng) % 256);
 			u64 done;
 			int e = mmu_map_range(w->vc, g, n, PT_R, MMU_OP_SHARED, &done);
 
@@ -177,9 +143,9 @@ static void *gentle_thread(void *arg)
 	struct shared *sh = w->sh;
 
 	for (unsigned i = 0; i < OTHER_ITERS; i++) {
-		u64 r = rnd(&w->rng);
-		gfn_t g = pick(&w->rng);
-		u64 n = 1 + rnd(&w->rng) % 0x400;
+		u64 r = xorshift64s(&w->rng);
+		gfn_t g = stress_pick_gfn(&w->rng);
+		u64 n = 1 + xorshift64s(&w->rng) % 0x400;
 		int e;
 
 		if (r % 2)
@@ -206,9 +172,9 @@ static void *chaos_thread(void *arg)
 	int e;
 
 	for (unsigned i = 0; i < OTHER_ITERS; i++) {
-		u64 r = rnd(&w->rng);
-		gfn_t g = pick(&w->rng);
-		u64 n = 1 + rnd(&w->rng) % 0x800;
+		u64 r = xorshift64s(&w->rng);
+		gfn_t g = stress_pick_gfn(&w->rng);
+		u64 n = 1 + xorshift64s(&w->rng) % 0x800;
 		u32 shared = (r >> 16) & 1 ? MMU_OP_SHARED : 0;
 
 		switch (r % 16) {

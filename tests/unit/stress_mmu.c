@@ -26,28 +26,11 @@
 
 #include "capture_console.h"
 #include "mmu_test.h"
+#include "stress.h"
 
-#define VCPUS        3
-#define FAULT_ITERS  20000
-#define ZAP_ITERS    4000
-#define SLOT_A_GFN   0x40000ull
-#define SLOT_A_PAGES (1ull << 18) /* 1 GiB, 1G-congruent */
-#define SLOT_B_GFN   0x100000ull
-#define SLOT_B_PAGES 0x4000ull /* 64 MiB, only 2M-congruent */
-
-/*
- * cmocka's assertions may only fail on the test's own thread; worker
- * threads report and abort instead.
- */
-#define T_EXPECT(cond, ...)                                                                        \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: %s failed: ", __FILE__, __LINE__, #cond);          \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define VCPUS       3
+#define FAULT_ITERS 20000
+#define ZAP_ITERS   4000
 
 struct shared {
 	struct mmu_vm *vm;
@@ -64,24 +47,6 @@ struct worker {
 	unsigned id;
 };
 
-static u64 rnd(u64 *s)
-{
-	return xorshift64s(s);
-}
-
-static gfn_t pick(u64 *rng)
-{
-	switch (rnd(rng) % 4) {
-	case 0:
-		return SLOT_A_GFN + rnd(rng) % SLOT_A_PAGES;
-	case 1:
-		return SLOT_B_GFN + rnd(rng) % SLOT_B_PAGES;
-	default:
-		/* A hot 4 MiB window so that threads meet on the same tables. */
-		return SLOT_B_GFN + 0x200 + rnd(rng) % 0x400;
-	}
-}
-
 static mmu_role_t role(const struct pt_format *f, bool smm)
 {
 	return mmu_role_make(f->levels, smm ? MMU_ROLE_SMM : 0);
@@ -95,8 +60,8 @@ static void *vcpu_thread(void *arg)
 	u64 mapped = 0;
 
 	for (unsigned i = 0; i < FAULT_ITERS; i++) {
-		u64 r = rnd(&w->rng);
-		gfn_t g = pick(&w->rng);
+		u64 r = xorshift64s(&w->rng);
+		gfn_t g = stress_pick_gfn(&w->rng);
 		enum mmu_fault_result res;
 
 		/* As a backend does before entering the guest. */
@@ -112,7 +77,7 @@ static void *vcpu_thread(void *arg)
 			continue;
 		case 2: {
 			u64 n;
-			int e = mmu_map_range(w->vc, g, 1 + rnd(&w->rng) % 1024, PT_R,
+			int e = mmu_map_range(w->vc, g, 1 + xorshift64s(&w->rng) % 1024, PT_R,
 					      MMU_OP_SHARED, &n);
 
 			T_EXPECT(e == 0 || e == HV_EAGAIN, "map_range: %s", err_name(e));
@@ -150,9 +115,9 @@ static void *zap_thread(void *arg)
 	int e;
 
 	for (unsigned i = 0; i < ZAP_ITERS; i++) {
-		u64 r = rnd(&w->rng);
-		gfn_t g = pick(&w->rng);
-		u64 n = 1 + rnd(&w->rng) % 0x800;
+		u64 r = xorshift64s(&w->rng);
+		gfn_t g = stress_pick_gfn(&w->rng);
+		u64 n = 1 + xorshift64s(&w->rng) % 0x800;
 		u32 shared = (r >> 16) & 1 ? MMU_OP_SHARED : 0;
 		struct mmu_stats st;
 
@@ -191,7 +156,7 @@ static void *zap_thread(void *arg)
 			struct mmu_slot_params p = { 2,
 						     gfn_to_gpa(SLOT_B_GFN),
 						     SLOT_B_PAGES << PAGE_SHIFT,
-						     pfn_to_hpa(0x900200),
+						     pfn_to_hpa(SLOT_B_PFN),
 						     0,
 						     PT_MT_WB,
 						     0 };
@@ -227,14 +192,14 @@ static void stress(const struct pt_format *f)
 	struct mmu_slot_params a = { 1,
 				     gfn_to_gpa(SLOT_A_GFN),
 				     SLOT_A_PAGES << PAGE_SHIFT,
-				     pfn_to_hpa(0x800000),
+				     pfn_to_hpa(SLOT_A_PFN),
 				     0,
 				     PT_MT_WB,
 				     0 };
 	struct mmu_slot_params b = { 2,
 				     gfn_to_gpa(SLOT_B_GFN),
 				     SLOT_B_PAGES << PAGE_SHIFT,
-				     pfn_to_hpa(0x900200),
+				     pfn_to_hpa(SLOT_B_PFN),
 				     0,
 				     PT_MT_WB,
 				     0 };

@@ -50,11 +50,6 @@ static unsigned walk(const struct pt_format *f, pte_t *table, int level, gfn_t b
 	return n;
 }
 
-static u64 rnd(u64 *s)
-{
-	return xorshift64s(s);
-}
-
 static void iterator_matches_recursion(void **state)
 {
 	u64 seed = 42;
@@ -74,24 +69,24 @@ static void iterator_matches_recursion(void **state)
 		for (int k = 0; k < 300; k++) {
 			gfn_t g;
 
-			switch (rnd(&seed) % 3) {
+			switch (xorshift64s(&seed) % 3) {
 			case 0:
-				g = rnd(&seed) % 0x80000;
+				g = xorshift64s(&seed) % 0x80000;
 				break;
 			case 1:
-				g = limit / 2 - 0x300 + rnd(&seed) % 0x600;
+				g = limit / 2 - 0x300 + xorshift64s(&seed) % 0x600;
 				break;
 			default:
-				g = limit - 0x40400 + rnd(&seed) % 0x40400;
+				g = limit - 0x40400 + xorshift64s(&seed) % 0x40400;
 				break;
 			}
-			mmu_vm_set_max_level(env.vm, (u8)(rnd(&seed) % 4));
+			mmu_vm_set_max_level(env.vm, (u8)(xorshift64s(&seed) % 4));
 			mmu_fault(env.vc, gfn_to_gpa(g), PT_R);
 		}
 		root = mmu_env_root(&env);
 		for (int k = 0; k < 200; k++) {
-			gfn_t s = rnd(&seed) % limit, e;
-			int min_level = 1 + (int)(rnd(&seed) % 3);
+			gfn_t s = xorshift64s(&seed) % limit, e;
+			int min_level = 1 + (int)(xorshift64s(&seed) % 3);
 			unsigned n, m = 0, cut;
 			struct pt_iter it;
 
@@ -101,14 +96,14 @@ static void iterator_matches_recursion(void **state)
 				e = limit;
 				break;
 			case 1:
-				e = s + 1 + rnd(&seed) % 0x1000;
+				e = s + 1 + xorshift64s(&seed) % 0x1000;
 				break;
 			case 2:
-				s = limit - 1 - rnd(&seed) % 0x50000;
+				s = limit - 1 - xorshift64s(&seed) % 0x50000;
 				e = limit + 100; /* beyond the end: clipped */
 				break;
 			default:
-				e = s + rnd(&seed) % (limit - s + 1);
+				e = s + xorshift64s(&seed) % (limit - s + 1);
 				break;
 			}
 			n = walk(f, root->table, f->levels, 0, s, MIN(e, limit), min_level, 0);
@@ -123,7 +118,7 @@ static void iterator_matches_recursion(void **state)
 			/* Restart somewhere: the rest of the walk continues from there. */
 			if (!n)
 				continue;
-			cut = (unsigned)(rnd(&seed) % n);
+			cut = (unsigned)(xorshift64s(&seed) % n);
 			pt_iter_start(&it, f, root->table, s, e, min_level);
 			for (unsigned v = 0; v < cut; v++)
 				pt_iter_next(&it);

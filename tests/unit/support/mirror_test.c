@@ -79,16 +79,7 @@ void mirror_env_fini(struct mirror_env *env, bool expect_empty)
 
 void mirror_env_slot(struct mirror_env *env, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags)
 {
-	struct mmu_slot_params p = {
-		.id = id,
-		.base = gfn_to_gpa(gfn),
-		.size = npages << PAGE_SHIFT,
-		.backing = pfn_to_hpa(pfn),
-		.flags = flags,
-		.memtype = PT_MT_WB,
-	};
-
-	assert_int_equal(mmu_slot_add(env->vm, &p), 0);
+	mmu_test_slot_add(env->vm, id, gfn, npages, pfn, flags);
 }
 
 void mirror_check_vm(struct mirror_env *env)

@@ -94,7 +94,7 @@ void mmu_env_fini(struct mmu_env *env)
 	assert_int_equal(page_alloc_outstanding(), env->pages_at_start);
 }
 
-void mmu_env_slot(struct mmu_env *env, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags)
+void mmu_test_slot_add(struct mmu_vm *vm, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags)
 {
 	struct mmu_slot_params p = {
 		.id = id,
@@ -105,7 +105,12 @@ void mmu_env_slot(struct mmu_env *env, u32 id, gfn_t gfn, u64 npages, pfn_t pfn,
 		.memtype = PT_MT_WB,
 	};
 
-	assert_int_equal(mmu_slot_add(env->vm, &p), 0);
+	assert_int_equal(mmu_slot_add(vm, &p), 0);
+}
+
+void mmu_env_slot(struct mmu_env *env, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags)
+{
+	mmu_test_slot_add(env->vm, id, gfn, npages, pfn, flags);
 }
 
 /* --- dumps ------------------------------------------------------------------------------- */

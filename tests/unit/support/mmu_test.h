@@ -55,7 +55,8 @@ void mmu_env_init(struct mmu_env *env, const struct pt_format *f, bool preserve)
 /* Destroy everything and assert no page leaked. */
 void mmu_env_fini(struct mmu_env *env);
 
-/* Add a slot; asserts success. Sizes and addresses in 4 KiB pages. */
+/* Add a write-back slot to vm (or env's VM); asserts success. Sizes and addresses in 4 KiB pages. */
+void mmu_test_slot_add(struct mmu_vm *vm, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags);
 void mmu_env_slot(struct mmu_env *env, u32 id, gfn_t gfn, u64 npages, pfn_t pfn, u32 flags);
 
 static inline struct mmu_root *mmu_env_root(struct mmu_env *env)
