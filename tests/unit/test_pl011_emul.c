@@ -17,31 +17,11 @@
 #include <hv/dev/pl011.h>
 #include <hv/errno.h>
 
-struct sink {
-	u8 out[4096];
-	size_t out_len;
-	bool irq;
-};
+#include "uart_sink.h"
 
-static void sink_tx(void *ctx, u8 byte)
-{
-	struct sink *s = ctx;
-
-	assert_true(s->out_len < sizeof(s->out));
-	s->out[s->out_len++] = byte;
-}
-
-static void sink_irq(void *ctx, bool level)
-{
-	struct sink *s = ctx;
-
-	assert_true(level != s->irq);
-	s->irq = level;
-}
-
-static const struct pl011_ops sink_ops = { .tx = sink_tx, .set_irq = sink_irq };
+static const struct pl011_ops sink_ops = { .tx = uart_sink_tx, .set_irq = uart_sink_irq };
 static struct pl011 uart;
-static struct sink sink;
+static struct uart_sink sink;
 
 static int setup(void **state)
 {

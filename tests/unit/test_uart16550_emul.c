@@ -16,31 +16,9 @@
 
 #include <hv/dev/uart16550.h>
 
-struct sink {
-	u8 out[4096];
-	size_t out_len;
-	bool irq;
-	unsigned irq_changes;
-};
+#include "uart_sink.h"
 
-static void sink_tx(void *ctx, u8 byte)
-{
-	struct sink *s = ctx;
-
-	assert_true(s->out_len < sizeof(s->out));
-	s->out[s->out_len++] = byte;
-}
-
-static void sink_irq(void *ctx, bool level)
-{
-	struct sink *s = ctx;
-
-	assert_true(level != s->irq); /* called on changes only */
-	s->irq = level;
-	s->irq_changes++;
-}
-
-static const struct uart16550_ops sink_ops = { .tx = sink_tx, .set_irq = sink_irq };
+static const struct uart16550_ops sink_ops = { .tx = uart_sink_tx, .set_irq = uart_sink_irq };
 
 static void peek_tx(void *ctx, u8 byte)
 {
@@ -53,7 +31,7 @@ static void peek_tx(void *ctx, u8 byte)
 static const struct uart16550_ops peek_ops = { .tx = peek_tx, .set_irq = NULL };
 
 static struct uart16550 uart;
-static struct sink sink;
+static struct uart_sink sink;
 
 static int setup(void **state)
 {
